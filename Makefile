@@ -1,0 +1,21 @@
+# Capstan: `make up` starts the whole cluster on the embedded store; `make test` runs every test.
+# Each target installs what it needs first.
+SHELL := /bin/bash
+ARGS ?=
+
+.PHONY: deps up test typecheck bench conformance
+
+deps:
+	@scripts/ensure-deps.sh
+
+up: deps
+	./bin/capstan.js up $(ARGS)
+
+typecheck: deps
+	npx tsc --noEmit -p .
+
+test: deps typecheck
+	npx vitest run $(ARGS)
+
+bench: deps
+	node --import tsx bench/index.ts $(ARGS)

@@ -1,0 +1,20 @@
+// The thin adapter between the store's SQL and a PostgreSQL implementation. One dialect,
+// one schema; drivers differ only in how they connect, pool and listen.
+import type { NamedQuery } from '../sql/queries.ts';
+
+export type Row = Record<string, unknown>;
+
+export interface SqlDriver {
+  readonly name: 'pg' | 'pglite';
+  /** Whether other processes can share this database (and so need NOTIFY to learn of writes). */
+  readonly shared: boolean;
+  query(q: NamedQuery, params?: unknown[]): Promise<Row[]>;
+  /** Runs DDL (several statements, no parameters). */
+  exec(sql: string): Promise<void>;
+  /**
+   * LISTEN on a channel. `onNotify` is a doorbell: delivery is at-most-once, so the caller
+   * re-reads the log after `onReconnect` too. Returns a function that stops listening.
+   */
+  listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

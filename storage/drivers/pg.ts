@@ -1,0 +1,85 @@
+// A real PostgreSQL server through `pg`: a pool for queries (prepared by name) and one
+// dedicated session connection for LISTEN, reconnected with back-off when it drops. LISTEN
+// needs a session, so it cannot go through a transaction-pooling proxy (pgbouncer in
+// transaction mode); point --database-url at PostgreSQL itself or a session-mode pooler.
+import pg from 'pg';
+import type { SqlDriver, Row } from './driver.ts';
+import type { NamedQuery } from '../sql/queries.ts';
+import { StorageError } from '../store.ts';
+
+// int8 as string; the store turns RVs into bigint itself.
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err?.code && CONNECTION_ERRORS.has(err.code)) return true;
+  return /Connection terminated|connection error|Client has encountered a connection error|not queryable/i.test(err?.message ?? '');
+}
+
+export class PgDriver implements SqlDriver {
+  readonly name = 'pg' as const;
+  readonly shared = true;
+  private readonly pool: pg.Pool;
+  private closed = false;
+
+  constructor(readonly url: string, opts: { maxConnections?: number } = {}) {
+    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 24, idleTimeoutMillis: 30_000 });
+    // An idle client losing its server emits here; without a handler the process would exit.
+    this.pool.on('error', () => {});
+  }
+
+  async query(q: NamedQuery, params: unknown[] = []): Promise<Row[]> {
+    try {
+      const res = await this.pool.query({ name: q.name, text: q.text, values: params });
+      return res.rows as Row[];
+    } catch (e) {
+      if (isConnectionError(e)) throw new StorageError('Unavailable', q.name, `database unavailable: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  async exec(sql: string): Promise<void> {
+    const c = await this.pool.connect();
+    try { await c.query(sql); } finally { c.release(); }
+  }
+
+  async listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>> {
+    let client: pg.Client | undefined;
+    let stopped = false;
+    let backoff = 100;
+    const connect = async (): Promise<void> => {
+      while (!stopped && !this.closed) {
+        const c = new pg.Client({ connectionString: this.url });
+        try {
+          c.on('error', () => {});
+          await c.connect();
+          c.on('notification', () => onNotify());
+          c.on('end', () => {
+            if (stopped || this.closed) return;
+            client = undefined;
+            void connect();
+          });
+          await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+          client = c;
+          backoff = 100;
+          onReconnect();
+          return;
+        } catch {
+          await c.end().catch(() => {});
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 5_000);
+        }
+      }
+    };
+    await connect();
+    return async () => {
+      stopped = true;
+      await client?.end().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.pool.end();
+  }
+}

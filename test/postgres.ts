@@ -1,0 +1,129 @@
+// A throwaway PostgreSQL cluster for tests and benchmarks: initdb into a temp dir, its own
+// port, its unix socket inside that dir. Never touches a shared server.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, chownSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import pg from 'pg';
+
+function pgBinDir(): string {
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    for (const v of readdirSync(root).sort().reverse()) {
+      const bin = path.join(root, v, 'bin');
+      if (existsSync(path.join(bin, 'initdb'))) return bin;
+    }
+  }
+  throw new Error('PostgreSQL server binaries not found: run scripts/ensure-deps.sh (apt-get install postgresql)');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// initdb and postgres refuse to run as root; tests on CI run as root.
+function asPostgresUser(cmd: string[]): string[] {
+  if (process.getuid?.() !== 0) return cmd;
+  return ['runuser', '-u', 'postgres', '--', ...cmd];
+}
+
+export class TestPostgres {
+  private proc: ChildProcess | undefined;
+  private constructor(readonly dir: string, readonly port: number, private readonly bin: string) {}
+
+  static async start(opts: { fsync?: boolean } = {}): Promise<TestPostgres> {
+    const bin = pgBinDir();
+    const dir = mkdtempSync(path.join(tmpdir(), 'capstan-pg-'));
+    if (process.getuid?.() === 0) {
+      const uid = Number(spawnSync('id', ['-u', 'postgres']).stdout.toString().trim());
+      const gid = Number(spawnSync('id', ['-g', 'postgres']).stdout.toString().trim());
+      chownSync(dir, uid, gid);
+    }
+    const initdb = asPostgresUser([path.join(bin, 'initdb'), '-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
+    const init = spawnSync(initdb[0]!, initdb.slice(1), { encoding: 'utf8' });
+    if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
+    const db = new TestPostgres(dir, await freePort(), bin);
+    db.fsync = opts.fsync ?? true;
+    await db.startServer();
+    return db;
+  }
+
+  private fsync = true;
+
+  /** Starts (or restarts) the postmaster on the same data directory and port. */
+  async startServer(): Promise<void> {
+    const args = [path.join(this.bin, 'postgres'), '-D', path.join(this.dir, 'data'), '-p', String(this.port),
+      '-k', this.dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', `fsync=${this.fsync ? 'on' : 'off'}`,
+      '-c', 'shared_buffers=128MB', '-c', 'autovacuum_naptime=5s'];
+    const cmd = asPostgresUser(args);
+    this.proc = spawn(cmd[0]!, cmd.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    this.proc.stderr!.on('data', (d) => { stderr = (stderr + d.toString()).slice(-4000); });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const c = new pg.Client({ connectionString: this.url('postgres') });
+        await c.connect();
+        await c.end();
+        return;
+      } catch {
+        if (Date.now() > deadline || this.proc.exitCode !== null) throw new Error(`postgres did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  url(database = 'postgres'): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/${database}`;
+  }
+
+  /** A new empty database, so test files sharing one cluster stay isolated. */
+  createDatabase(prefix = 'test'): Promise<string> {
+    return createDatabaseAt(this.url('postgres'), prefix);
+  }
+
+  /** Stops the server the way a crash would: SIGKILL to the postmaster. */
+  async kill9(): Promise<void> { await this.stopWith('SIGKILL'); }
+
+  async stopServer(): Promise<void> { await this.stopWith('SIGINT'); }
+
+  private async stopWith(signal: NodeJS.Signals): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const done = new Promise<void>((r) => p.once('exit', () => r()));
+    p.kill(signal);
+    await done;
+    if (signal === 'SIGKILL') {
+      // Orphaned backends keep the shared memory segment; wait for them to notice and exit.
+      for (let i = 0; i < 50 && existsSync(path.join(this.dir, 'data', 'postmaster.pid')); i++) {
+        spawnSync('pkill', ['-9', '-f', `postgres.*-p ${this.port}`]);
+        rmSync(path.join(this.dir, 'data', 'postmaster.pid'), { force: true });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.stopServer();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A fresh database in the run's shared cluster (see test/global-setup.ts). */
+export async function createDatabaseAt(adminUrl: string, prefix = 'test'): Promise<string> {
+  const name = `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
+  const c = new pg.Client({ connectionString: adminUrl });
+  await c.connect();
+  try { await c.query(`CREATE DATABASE ${name}`); } finally { await c.end(); }
+  const u = new URL(adminUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
