@@ -46,6 +46,11 @@ export class SqlStore implements Store {
       holeTimeoutMs: opts.holeTimeoutMs,
       pollIntervalMs: opts.pollIntervalMs,
       onError: (err) => opts.logger?.('storage: reading the log failed', err),
+      onCompactedPast: (compacted) => {
+        opts.logger?.(`storage: the log was compacted to ${compacted} past this process's reader; expiring its watchers`);
+        this.broadcaster.failBelow(compacted, (w) =>
+          new StorageError('Expired', w.prefix, `too old resource version: ${w.pos} (${compacted})`));
+      },
     });
   }
 
@@ -79,6 +84,23 @@ export class SqlStore implements Store {
   minNeededRV(): bigint {
     const w = this.broadcaster.minPosition();
     return w !== undefined && w < this.tailer.last ? w : this.tailer.last;
+  }
+
+  /**
+   * The lowest RV any process still needs: this one's, and that of every process heard from in
+   * the last `memberTimeoutMs` (capstan_members). Compaction never goes past it.
+   */
+  async oldestNeededRV(memberTimeoutMs: number): Promise<bigint> {
+    const local = this.minNeededRV();
+    const [row] = await this.driver.query(queries.membersMinRV, [memberTimeoutMs / 1_000]);
+    if (row?.rv === null || row?.rv === undefined) return local;
+    const members = rvOf(row);
+    return members < local ? members : local;
+  }
+
+  /** Drops the heartbeat rows of processes not heard from for `olderThanMs`. */
+  async forgetMembers(olderThanMs: number): Promise<void> {
+    await this.driver.query(queries.forgetMembers, [olderThanMs / 1_000]);
   }
 
   private async beat(): Promise<void> {

@@ -1,7 +1,7 @@
 // A throwaway PostgreSQL cluster for tests and benchmarks: initdb into a temp dir, its own
 // port, its unix socket inside that dir. Never touches a shared server.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, chownSync, rmSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, chownSync, rmSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -95,25 +95,63 @@ export class TestPostgres {
 
   async stopServer(): Promise<void> { await this.stopWith('SIGINT'); }
 
+  /** The postmaster's pid, from its lock file (the child we spawned may be `runuser`, not postgres). */
+  private postmasterPid(): number | undefined {
+    try {
+      const pid = Number(readFileSync(path.join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // Signals go to the postmaster itself: runuser blocks SIGINT and would not pass it on, so
+  // signalling the spawned child left the server running (and stop() waiting for ever).
   private async stopWith(signal: NodeJS.Signals): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const done = new Promise<void>((r) => p.once('exit', () => r()));
-    p.kill(signal);
+    const pid = this.postmasterPid();
+    const children = pid !== undefined ? childrenOf(pid) : [];
+    if (pid !== undefined) process.kill(pid, signal);
+    else p.kill(signal);
     await done;
     if (signal === 'SIGKILL') {
-      // Orphaned backends keep the shared memory segment; wait for them to notice and exit.
-      for (let i = 0; i < 50 && existsSync(path.join(this.dir, 'data', 'postmaster.pid')); i++) {
-        spawnSync('pkill', ['-9', '-f', `postgres.*-p ${this.port}`]);
-        rmSync(path.join(this.dir, 'data', 'postmaster.pid'), { force: true });
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      // As after a real crash, the orphaned backends notice the postmaster is gone and exit; the
+      // next start needs them gone (they still hold the shared memory segment).
+      const deadline = Date.now() + 10_000;
+      while (children.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      for (const c of children.filter(alive)) process.kill(c, 'SIGKILL');
+      while (children.some(alive)) await new Promise((r) => setTimeout(r, 20));
     }
   }
 
   async stop(): Promise<void> {
     await this.stopServer();
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // The ppid is the 2nd field after the parenthesised command name.
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(e));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+/** Running, and not a zombie (an orphan's zombie may never be reaped in a container). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
   }
 }
 

@@ -10,10 +10,12 @@ import { StorageError } from '../store.ts';
 // int8 as string; the store turns RVs into bigint itself.
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export function isConnectionError(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   if (err?.code && CONNECTION_ERRORS.has(err.code)) return true;
-  return /Connection terminated|connection error|Client has encountered a connection error|not queryable/i.test(err?.message ?? '');
+  return /Connection terminated|connection error|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i.test(err?.message ?? '');
 }
 
 export class PgDriver implements SqlDriver {
@@ -23,7 +25,11 @@ export class PgDriver implements SqlDriver {
   private closed = false;
 
   constructor(readonly url: string, opts: { maxConnections?: number } = {}) {
-    this.pool = new pg.Pool({ connectionString: url, max: opts.maxConnections ?? 24, idleTimeoutMillis: 30_000 });
+    this.pool = new pg.Pool({
+      connectionString: url, max: opts.maxConnections ?? 24, idleTimeoutMillis: 30_000,
+      // A server that does not answer (rather than refusing) must still fail a request, not hang it.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true,
+    });
     // An idle client losing its server emits here; without a handler the process would exit.
     this.pool.on('error', () => {});
   }
@@ -39,8 +45,14 @@ export class PgDriver implements SqlDriver {
   }
 
   async exec(sql: string): Promise<void> {
-    const c = await this.pool.connect();
-    try { await c.query(sql); } finally { c.release(); }
+    try {
+      const c = await this.pool.connect();
+      try { await c.query(sql); } catch (e) { c.release(e as Error); throw e; }
+      c.release();
+    } catch (e) {
+      if (isConnectionError(e)) throw new StorageError('Unavailable', 'exec', `database unavailable: ${(e as Error).message}`);
+      throw e;
+    }
   }
 
   async listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>> {
@@ -49,26 +61,35 @@ export class PgDriver implements SqlDriver {
     let backoff = 100;
     const connect = async (): Promise<void> => {
       while (!stopped && !this.closed) {
-        const c = new pg.Client({ connectionString: this.url });
+        const c = new pg.Client({ connectionString: this.url, keepAlive: true, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+        let ended = false;
+        let established = false;
+        c.on('error', () => {});
+        c.on('notification', () => onNotify());
+        c.on('end', () => {
+          ended = true;
+          if (!established || stopped || this.closed) return;
+          client = undefined;
+          void connect();
+        });
         try {
-          c.on('error', () => {});
           await c.connect();
-          c.on('notification', () => onNotify());
-          c.on('end', () => {
-            if (stopped || this.closed) return;
-            client = undefined;
-            void connect();
-          });
           await c.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-          client = c;
-          backoff = 100;
-          onReconnect();
-          return;
         } catch {
           await c.end().catch(() => {});
           await new Promise((r) => setTimeout(r, backoff));
-          backoff = Math.min(backoff * 2, 5_000);
+          // Capped low: retrying once a second costs nothing, and a NOTIFY missed while away is
+          // only made up for by the read on reconnect.
+          backoff = Math.min(backoff * 2, 1_000);
+          continue;
         }
+        if (ended) continue; // lost again before we could use it
+        if (stopped || this.closed) { await c.end().catch(() => {}); return; }
+        established = true;
+        client = c;
+        backoff = 100;
+        onReconnect();
+        return;
       }
     };
     await connect();

@@ -100,6 +100,8 @@ export const queries = {
   leave: q('capstan_leave', `DELETE FROM capstan_members WHERE id = $1`),
   membersMinRV: q('capstan_members_min_rv', `
     SELECT min(min_rv) AS rv FROM capstan_members WHERE seen > now() - make_interval(secs => $1)`),
+  forgetMembers: q('capstan_forget_members', `
+    DELETE FROM capstan_members WHERE seen < now() - make_interval(secs => $1)`),
 
   notify: q('capstan_notify', `SELECT pg_notify('capstan_log', '')`),
 } as const;

@@ -94,6 +94,11 @@ export class Broadcaster {
     for (const set of this.byPrefix.values()) for (const w of set) w.fail(err);
   }
 
+  /** Closes every watcher still needing an RV at or below `rv` (which is gone from the log). */
+  failBelow(rv: bigint, err: (w: Watcher) => Error): void {
+    for (const set of this.byPrefix.values()) for (const w of set) if (w.pos < rv) w.fail(err(w));
+  }
+
   /** Hands a contiguous run of the log to every live watcher whose prefix it touches. */
   deliver(entries: LogEntry[], upTo: bigint): void {
     if (this.byPrefix.size === 0) return;

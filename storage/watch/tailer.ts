@@ -31,6 +31,8 @@ export interface TailerOptions {
   pollIntervalMs?: number;
   batchSize?: number;
   onError?: (err: unknown) => void;
+  /** The log was compacted past this reader: every watcher below `compacted` has lost events. */
+  onCompactedPast?: (compacted: bigint) => void;
 }
 
 export function toEntry(row: Record<string, unknown>): LogEntry {
@@ -98,17 +100,19 @@ export class LogTailer {
     });
   }
 
+  /** Sleeps for `ms`, or until ring() or stop(). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() { clearTimeout(timer); resolve(); }
+      this.wake = done;
+    }).finally(() => { this.wake = undefined; });
+  }
+
   private async run(): Promise<void> {
     let backoff = 50;
     while (!this.stopped) {
-      if (!this.rung) {
-        const holeWait = this.holeRV ? 2 : this.pollIntervalMs;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, holeWait);
-          this.wake = () => { clearTimeout(timer); resolve(); };
-        });
-        this.wake = undefined;
-      }
+      if (!this.rung) await this.sleep(this.holeRV ? 2 : this.pollIntervalMs);
       if (this.stopped) break;
       this.rung = false;
       try {
@@ -116,8 +120,10 @@ export class LogTailer {
         backoff = 50;
       } catch (err) {
         this.opts.onError?.(err);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 2_000);
+        // Back off while the database is away, but a ring (a local write that succeeded, a
+        // NOTIFY, a reconnected LISTEN) means it is back: read again at once.
+        if (!this.rung) await this.sleep(backoff);
+        backoff = Math.min(backoff * 2, 1_000);
       }
     }
   }
@@ -144,6 +150,17 @@ export class LogTailer {
         const now = Date.now();
         if (this.holeRV !== next) { this.holeRV = next; this.holeSince = now; return; }
         if (now - this.holeSince < this.holeTimeoutMs) return;
+        // A hole at or below the compacted RV was made by compaction, not by a writer: it went
+        // past this reader (whose heartbeat must have lapsed), and what was there is gone.
+        const [c] = await this.driver.query(queries.compactedRV);
+        const compacted = BigInt((c?.rv as string | number | null) ?? 0);
+        if (compacted >= next) {
+          this.opts.onCompactedPast?.(compacted);
+          this.last = compacted;
+          this.holeRV = 0n;
+          for (const w of this.waiters) if (this.last >= w.rv) w.resolve();
+          continue;
+        }
         const firstAfter = toEntry(rows[run.length]!).rv;
         await this.driver.query(queries.fillHoles, [next.toString(), (firstAfter - 1n).toString()]);
         continue;

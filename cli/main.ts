@@ -1,0 +1,90 @@
+// `capstan`: wiring only. `up` runs the whole cluster in one process on the embedded store (or
+// --database-url); `apiserver` runs just the API server, so several can share one PostgreSQL.
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { openStore, type SqlStore } from '../storage/index.ts';
+import { startCompactor } from '../storage/compactor.ts';
+import { startApiServer, type RunningApiServer } from '../server/index.ts';
+import { ensurePki } from '../server/pki.ts';
+import { writeKubeconfig } from '../server/kubeconfig.ts';
+
+const USAGE = `Usage: capstan <command> [flags]
+
+Commands:
+  up          the whole cluster in one process (embedded store by default)
+  apiserver   just the API server (use --database-url to share PostgreSQL between replicas)
+
+Flags:
+  --data-dir DIR        state, certificates and kubeconfig (default ./.capstan)
+  --port PORT           API server port (default 6443)
+  --database-url URL    postgres://… : a real PostgreSQL instead of the embedded store
+  --nodes N             Docker nodes to run (up)
+  --simulated-nodes N   simulated nodes (up; scale tests only)
+`;
+
+async function main(): Promise<void> {
+  const [command, ...rest] = process.argv.slice(2);
+  if (!command || command === '-h' || command === '--help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      'data-dir': { type: 'string', default: '.capstan' },
+      port: { type: 'string', default: '6443' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'database-url': { type: 'string' },
+      nodes: { type: 'string', default: '0' },
+      'simulated-nodes': { type: 'string', default: '0' },
+    },
+  });
+  if (command !== 'up' && command !== 'apiserver') {
+    process.stderr.write(`capstan: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const dataDir = path.resolve(values['data-dir']!);
+  mkdirSync(dataDir, { recursive: true });
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const databaseUrl = values['database-url'];
+  const store: SqlStore = await openStore(databaseUrl ? { databaseUrl, logger: log } : { dataDir: path.join(dataDir, 'db'), logger: log });
+  const compactor = startCompactor(store, {});
+  const pki = await ensurePki(path.join(dataDir, 'pki'), { hosts: ['localhost', '127.0.0.1', '::1', values.host!, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', '10.96.0.1'] });
+  let api: RunningApiServer;
+  try {
+    api = await startApiServer({
+      store, host: values.host, port: Number(values.port), log,
+      tls: { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert },
+    });
+  } catch (e) {
+    log(`capstan: cannot start the API server: ${(e as Error).message}`);
+    await store.close();
+    process.exit(1);
+  }
+  const kubeconfig = path.join(dataDir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, {
+    server: `https://${values.host === '0.0.0.0' ? '127.0.0.1' : values.host}:${api.port}`, caPem: pki.caCert, user: 'kubernetes-admin',
+    clientCertPem: pki.adminCert, clientKeyPem: pki.adminKey, clusterName: 'capstan', contextName: 'capstan',
+  });
+  log(`capstan ${command}: API server at ${api.url} (store: ${databaseUrl ? 'postgresql' : 'embedded'})`);
+  process.stdout.write(`\nCapstan is up. Use it with:\n\n  export KUBECONFIG=${kubeconfig}\n  kubectl get namespaces\n\n`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`capstan: ${signal}, shutting down`);
+    await api.close();
+    await compactor.stop();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  process.stderr.write(`capstan: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.exit(1);
+});

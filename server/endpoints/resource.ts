@@ -1,0 +1,411 @@
+// The REST verbs of one resource over its generic registry: query parameters, bodies, patch,
+// Table / PartialObjectMetadata output, and watch. Upstream: apiserver/pkg/endpoints/handlers.
+import type { Request, Response } from 'express';
+import * as errors from '../../machinery/errors.ts';
+import { parseSelector } from '../../machinery/labels.ts';
+import { parseFieldSelector, checkFieldSelector } from '../../machinery/fields.ts';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, builtinPatchSchema, patchTypeFromContentType, PatchError } from '../../machinery/patch/index.ts';
+import { negotiate, mediaTypeOf, type Negotiated } from '../codec/negotiate.ts';
+import { decodeBody, type DecodedBody } from '../codec/body.ts';
+import type { AnyResource, KubeObject } from '../apis/types.ts';
+import { GenericRegistry, type DeleteOptions, type ListParams } from '../registry/generic.ts';
+import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts';
+import { serveWatch } from './watch.ts';
+import { writeObject } from './respond.ts';
+import type { RequestInfo } from './requestinfo.ts';
+import type { Admission } from '../pipeline/admission.ts';
+
+export interface ResourceContext {
+  registry: GenericRegistry;
+  info: RequestInfo;
+  body: Buffer | undefined;
+  admission: Admission;
+  warn: (msg: string) => void;
+  log: (msg: string) => void;
+}
+
+const tableAs = { Table: [{ g: 'meta.k8s.io', v: 'v1' }, { g: 'meta.k8s.io', v: 'v1beta1' }] };
+const metadataAs = {
+  PartialObjectMetadata: [{ g: 'meta.k8s.io', v: 'v1' }, { g: 'meta.k8s.io', v: 'v1beta1' }],
+  PartialObjectMetadataList: [{ g: 'meta.k8s.io', v: 'v1' }, { g: 'meta.k8s.io', v: 'v1beta1' }],
+};
+
+function queryOf(req: Request): URLSearchParams {
+  const i = req.originalUrl.indexOf('?');
+  return new URLSearchParams(i >= 0 ? req.originalUrl.slice(i + 1) : '');
+}
+
+function intParam(q: URLSearchParams, name: string): number | undefined {
+  const v = q.get(name);
+  if (v === null || v === '') return undefined;
+  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+function dryRunOf(q: URLSearchParams): boolean {
+  const values = q.getAll('dryRun');
+  for (const v of values) {
+    if (v !== 'All') throw errors.badRequest(`Invalid dryRun value: ${v}`);
+  }
+  return values.length > 0;
+}
+
+/** The fields a field selector may use for this resource, and their values on an object. */
+export function fieldsOf(def: AnyResource, obj: KubeObject): Record<string, string> {
+  const fields: Record<string, string> = { 'metadata.name': obj.metadata?.name ?? '' };
+  if (def.namespaced) fields['metadata.namespace'] = obj.metadata?.namespace ?? '';
+  for (const [f, get] of Object.entries(def.fieldSelectors ?? {})) fields[f] = get(obj) ?? '';
+  return fields;
+}
+
+export function predicateOf(def: AnyResource, q: URLSearchParams, name?: string): ((obj: KubeObject) => boolean) | undefined {
+  const ls = q.get('labelSelector');
+  let fs = q.get('fieldSelector') ?? '';
+  if (name) fs = fs ? `${fs},metadata.name=${name}` : `metadata.name=${name}`;
+  const labelSel = ls ? parseSelector(ls) : undefined;
+  const fieldSel = fs ? parseFieldSelector(fs) : undefined;
+  if (fieldSel) {
+    const allowed = ['metadata.name', ...(def.namespaced ? ['metadata.namespace'] : []), ...Object.keys(def.fieldSelectors ?? {})];
+    checkFieldSelector(fieldSel, allowed, { group: def.group, resource: def.plural });
+  }
+  if ((!labelSel || labelSel.empty()) && (!fieldSel || fieldSel.empty())) return undefined;
+  return (obj: KubeObject) =>
+    (!labelSel || labelSel.matches(obj.metadata?.labels ?? {})) && (!fieldSel || fieldSel.matches(fieldsOf(def, obj)));
+}
+
+function includeObjectOf(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject');
+  if (v === null || v === '') return 'Metadata';
+  if (v === 'None' || v === 'Metadata' || v === 'Object') return v;
+  throw errors.badRequest(`Unable to convert to Table as requested: includeObject: Invalid value: ${JSON.stringify(v)}: must be 'Metadata', 'Object', 'None', or empty`);
+}
+
+/** Decodes a request body into an object of this resource, checking kind and apiVersion. */
+function decodeObject(ctx: ResourceContext, req: Request, q: URLSearchParams): KubeObject {
+  const decoded = decodeBody(req.headers['content-type'], ctx.body, {
+    fieldValidation: fieldValidationOf(q),
+    model: ctx.registry.def.model,
+    warn: ctx.warn,
+  });
+  return checkTypeMeta(ctx.registry, decoded);
+}
+
+function checkTypeMeta(registry: GenericRegistry, decoded: DecodedBody): KubeObject {
+  const obj = decoded.obj;
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw errors.badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(obj) + '\'');
+  }
+  const o = obj as KubeObject;
+  const want = registry.apiVersion;
+  if (o.apiVersion !== undefined && o.apiVersion !== '' && o.apiVersion !== want) {
+    throw errors.badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${want})`);
+  }
+  if (o.kind !== undefined && o.kind !== '' && o.kind !== registry.def.kind) {
+    throw errors.badRequest(`${o.kind} in version "${registry.def.version}" cannot be handled as a ${registry.def.kind}: no kind "${o.kind}" is registered for version "${want}" in scheme "k8s.io/apimachinery/pkg/runtime/scheme.go:100"`);
+  }
+  return o;
+}
+
+function fieldValidationOf(q: URLSearchParams): 'Ignore' | 'Warn' | 'Strict' {
+  const v = q.get('fieldValidation');
+  if (v === null || v === '') return 'Warn';
+  if (v === 'Ignore' || v === 'Warn' || v === 'Strict') return v;
+  throw errors.badRequest(`fieldValidation parameter unsupported: ${v}. Valid values are Ignore, Warn, Strict`);
+}
+
+function listParams(q: URLSearchParams, predicate: ListParams['predicate']): ListParams {
+  const params: ListParams = { predicate };
+  const rv = q.get('resourceVersion');
+  const match = q.get('resourceVersionMatch');
+  const limit = intParam(q, 'limit');
+  const cont = q.get('continue');
+  if (rv !== null && rv !== '') params.resourceVersion = rv;
+  if (match) {
+    if (match !== 'Exact' && match !== 'NotOlderThan') {
+      throw errors.invalidParams(`resourceVersionMatch: Unsupported value: "${match}": supported values: "Exact", "NotOlderThan"`);
+    }
+    if (params.resourceVersion === undefined) throw errors.invalidParams('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided');
+    if (cont) throw errors.invalidParams('resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden when continue is provided');
+    if (match === 'Exact' && params.resourceVersion === '0') throw errors.invalidParams('resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+    params.resourceVersionMatch = match;
+  }
+  if (cont) {
+    if (params.resourceVersion !== undefined && params.resourceVersion !== '0') {
+      throw errors.badRequest('specifying resource version is not allowed when using continue');
+    }
+    params.continue = cont;
+  }
+  if (limit !== undefined && limit > 0) params.limit = limit;
+  return params;
+}
+
+function listObject(registry: GenericRegistry, items: KubeObject[], meta: { resourceVersion: string; continue?: string; remainingItemCount?: number }): KubeObject {
+  const metadata: Record<string, unknown> = { resourceVersion: meta.resourceVersion };
+  if (meta.continue) metadata.continue = meta.continue;
+  if (meta.remainingItemCount !== undefined) metadata.remainingItemCount = meta.remainingItemCount;
+  // Items of a typed list carry no apiVersion/kind on the wire, as upstream's typed lists.
+  const stripped = items.map(({ apiVersion: _a, kind: _k, ...rest }) => rest);
+  return { kind: registry.def.listKind ?? `${registry.def.kind}List`, apiVersion: registry.apiVersion, metadata, items: stripped };
+}
+
+function respondObjects(res: Response, neg: Negotiated, ctx: ResourceContext, q: URLSearchParams, code: number, obj: KubeObject): void {
+  if (neg.as === 'Table') {
+    writeObject(res, code, toTable(ctx.registry.def, [obj], { resourceVersion: obj.metadata?.resourceVersion ?? '' }, includeObjectOf(q), new Date(), neg.asVersion), neg);
+  } else if (neg.as === 'PartialObjectMetadata') {
+    writeObject(res, code, toPartialObjectMetadata(obj, neg.asVersion ?? 'v1'), neg);
+  } else if (neg.as === 'PartialObjectMetadataList') {
+    throw errors.notAcceptable(['application/json', 'application/yaml']);
+  } else {
+    writeObject(res, code, obj, neg);
+  }
+}
+
+export async function serveResource(req: Request, res: Response, ctx: ResourceContext): Promise<void> {
+  const { registry, info } = ctx;
+  const def = registry.def;
+  const q = queryOf(req);
+  const ns = info.namespace;
+  const name = info.name;
+  const sub = info.subresource;
+  if (def.namespaced && !ns && name) {
+    throw errors.notFound(registry.gr, name);
+  }
+
+  const readAs = { ...tableAs, ...metadataAs };
+  switch (info.verb) {
+    case 'get': {
+      const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
+      let obj = await registry.get(ns, name);
+      if (sub === 'status' && def.status) { /* the whole object, as upstream */ }
+      else if (sub === 'scale' && def.scale) obj = scaleOf(def, obj);
+      else if (sub) throw errors.notFound(registry.gr, `${name}/${sub}`);
+      respondObjects(res, neg, ctx, q, 200, obj);
+      return;
+    }
+    case 'list': {
+      const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
+      const result = await registry.list(ns, listParams(q, predicateOf(def, q)));
+      const meta = { resourceVersion: result.resourceVersion, continue: result.continue, remainingItemCount: result.remainingItemCount };
+      if (neg.as === 'Table') writeObject(res, 200, toTable(def, result.items, meta, includeObjectOf(q), new Date(), neg.asVersion), neg);
+      else if (neg.as === 'PartialObjectMetadataList') {
+        writeObject(res, 200, {
+          kind: 'PartialObjectMetadataList', apiVersion: `meta.k8s.io/${neg.asVersion}`,
+          metadata: { resourceVersion: meta.resourceVersion, ...(meta.continue ? { continue: meta.continue } : {}), ...(meta.remainingItemCount !== undefined ? { remainingItemCount: meta.remainingItemCount } : {}) },
+          items: result.items.map((o) => toPartialObjectMetadata(o, neg.asVersion ?? 'v1')),
+        }, neg);
+      } else if (neg.as === 'PartialObjectMetadata') throw errors.notAcceptable(['application/json', 'application/yaml']);
+      else writeObject(res, 200, listObject(registry, result.items, meta), neg);
+      return;
+    }
+    case 'watch': {
+      const neg = negotiate(req.headers.accept, { as: { ...tableAs, PartialObjectMetadata: metadataAs.PartialObjectMetadata }, protobuf: false, yaml: false });
+      await serveWatch(req, res, {
+        registry, namespace: ns, predicate: predicateOf(def, q, name || undefined), query: q, negotiated: neg,
+        includeObject: includeObjectOf(q), log: ctx.log,
+      });
+      return;
+    }
+    case 'create': {
+      if (name) throw errors.methodNotSupported(registry.gr, 'create');
+      const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
+      const obj = decodeObject(ctx, req, q);
+      const dryRun = dryRunOf(q);
+      await ctx.admission.admit('CREATE', registry, ns, obj, undefined, dryRun);
+      const created = await registry.create(ns, obj, { dryRun });
+      respondObjects(res, neg, ctx, q, 201, created);
+      return;
+    }
+    case 'update': {
+      const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
+      const dryRun = dryRunOf(q);
+      if (sub === 'scale' && def.scale) {
+        const scale = decodeBody(req.headers['content-type'], ctx.body, { fieldValidation: fieldValidationOf(q), warn: ctx.warn }).obj as KubeObject;
+        const { obj } = await registry.update(ns, name, (cur) => applyScale(def, cur, scale, registry), { dryRun });
+        writeObject(res, 200, scaleOf(def, obj), neg);
+        return;
+      }
+      const custom = def.extraSubresources?.some((s) => s.name === sub && s.update);
+      if (sub && !(sub === 'status' && def.status) && !custom) throw errors.notFound(registry.gr, `${name}/${sub}`);
+      const obj = decodeObject(ctx, req, q);
+      const { obj: updated, created } = await registry.update(ns, name, async (cur) => {
+        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, obj, cur, dryRun);
+        return structuredClone(obj);
+      }, { dryRun, subresource: sub });
+      respondObjects(res, neg, ctx, q, created ? 201 : 200, updated);
+      return;
+    }
+    case 'patch': {
+      const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
+      const dryRun = dryRunOf(q);
+      const patchType = patchTypeFromContentType(mediaTypeOf(req.headers['content-type']));
+      if (!patchType) {
+        throw errors.unsupportedMediaType(req.headers['content-type'] ?? '', ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
+      }
+      if (sub && !(sub === 'status' && def.status) && !(sub === 'scale' && def.scale)) throw errors.notFound(registry.gr, `${name}/${sub}`);
+      const patchBody = parsePatchBody(patchType, ctx.body);
+      const { obj, created } = await registry.update(ns, name, async (cur) => {
+        if (!cur && patchType !== 'apply') throw errors.notFound(registry.gr, name);
+        const base: KubeObject = sub === 'scale' ? scaleOf(def, cur!) : (cur ?? { apiVersion: registry.apiVersion, kind: def.kind, metadata: { name, ...(def.namespaced ? { namespace: ns } : {}) } });
+        const patched = applyPatch(patchType, base, patchBody, def.kind) as KubeObject;
+        const next = sub === 'scale' ? applyScale(def, cur, patched, registry) : patched;
+        if (!next.metadata?.resourceVersion || sub === 'scale') {
+          // A patch without an RV applies to whatever is current (upstream retries it on conflict).
+          if (next.metadata && cur) next.metadata.resourceVersion = cur.metadata?.resourceVersion;
+        }
+        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, next, cur, dryRun);
+        return next;
+      }, { dryRun, subresource: sub === 'status' ? 'status' : '', allowCreate: patchType === 'apply' });
+      respondObjects(res, neg, ctx, q, created ? 201 : 200, sub === 'scale' ? scaleOf(def, obj) : obj);
+      return;
+    }
+    case 'delete': {
+      if (sub) throw errors.methodNotSupported(registry.gr, 'delete');
+      const neg = negotiate(req.headers.accept, { protobuf: true });
+      const opts = deleteOptionsOf(req, ctx, q);
+      const cur = await registry.get(ns, name);
+      await ctx.admission.admit('DELETE', registry, ns, cur, cur, !!opts.dryRun);
+      const { obj, deleted } = await registry.delete(ns, name, opts);
+      // Upstream: 202 only for a pending deletion the client asked to cascade the deprecated way.
+      const code = !deleted && opts.orphanDependents === false ? 202 : 200;
+      if (!deleted || def.returnDeletedObject) {
+        writeObject(res, code, obj, neg);
+      } else {
+        const status: errors.Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success',
+          details: { name, ...(def.group ? { group: def.group } : {}), kind: def.plural, uid: obj.metadata?.uid } } as errors.Status;
+        writeObject(res, code, status, neg);
+      }
+      return;
+    }
+    case 'deletecollection': {
+      const neg = negotiate(req.headers.accept, { protobuf: true });
+      const opts = deleteOptionsOf(req, ctx, q);
+      const list = await registry.list(ns, listParams(q, predicateOf(def, q)));
+      for (const item of list.items) {
+        try {
+          await registry.delete(item.metadata?.namespace ?? '', item.metadata!.name!, { ...opts, preconditions: undefined });
+        } catch (e) {
+          if (!errors.isStatusError(e, 'NotFound')) throw e;
+        }
+      }
+      // Upstream answers with the items as listed before deletion.
+      writeObject(res, 200, listObject(registry, list.items, { resourceVersion: list.resourceVersion, continue: list.continue }), neg);
+      return;
+    }
+    default:
+      throw errors.methodNotSupported(registry.gr, info.verb);
+  }
+}
+
+function deleteOptionsOf(req: Request, ctx: ResourceContext, q: URLSearchParams): DeleteOptions {
+  let body: Record<string, unknown> = {};
+  if (ctx.body && ctx.body.length > 0) {
+    const decoded = decodeBody(req.headers['content-type'], ctx.body, { fieldValidation: 'Ignore', warn: ctx.warn }).obj;
+    if (decoded && typeof decoded === 'object') body = decoded as Record<string, unknown>;
+  }
+  const opts: DeleteOptions = { dryRun: dryRunOf(q) || (Array.isArray(body.dryRun) && body.dryRun.includes('All')) };
+  const grace = intParam(q, 'gracePeriodSeconds') ?? (body.gracePeriodSeconds as number | undefined);
+  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = grace;
+  const policy = q.get('propagationPolicy') ?? (body.propagationPolicy as string | undefined);
+  if (policy) {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      throw errors.invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: policy, detail: 'supported values: "Foreground", "Background", "Orphan"' }]);
+    }
+    opts.propagationPolicy = policy;
+  }
+  const orphan = q.get('orphanDependents') ?? body.orphanDependents;
+  if (orphan !== null && orphan !== undefined) {
+    if (opts.propagationPolicy) throw errors.invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: opts.propagationPolicy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
+    opts.orphanDependents = orphan === true || orphan === 'true';
+  }
+  const pre = body.preconditions as { uid?: string; resourceVersion?: string } | undefined;
+  if (pre) opts.preconditions = pre;
+  return opts;
+}
+
+function parsePatchBody(type: string, body: Buffer | undefined): unknown {
+  const text = body?.toString('utf8') ?? '';
+  if (type === 'apply') {
+    return decodeBody('application/yaml', body, { fieldValidation: 'Ignore', warn: () => {} }).obj;
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw errors.badRequest(`error decoding patch: ${(e as Error).message}`);
+  }
+}
+
+function applyPatch(type: string, base: KubeObject, patch: unknown, kind: string): unknown {
+  try {
+    switch (type) {
+      case 'json': return applyJsonPatch(base, patch);
+      case 'merge': return applyMergePatch(base, patch);
+      case 'strategic': {
+        const schema = builtinPatchSchema(kind);
+        return schema ? applyStrategicMergePatch(base, patch, schema) : applyMergePatch(base, patch);
+      }
+      case 'apply': {
+        // Until server-side apply lands: an apply merges the applied configuration (no ownership).
+        const schema = builtinPatchSchema(kind);
+        return schema ? applyStrategicMergePatch(base, patch, schema) : applyMergePatch(base, patch);
+      }
+      default: throw errors.unsupportedMediaType(type, []);
+    }
+  } catch (e) {
+    if (e instanceof PatchError) throw errors.invalidPatch(e.message);
+    throw e;
+  }
+}
+
+/** The autoscaling/v1 Scale view of an object. */
+function scaleOf(def: AnyResource, obj: KubeObject): KubeObject {
+  const s = def.scale!;
+  const selector = s.labelSelectorPath ? getPath(obj, s.labelSelectorPath) : undefined;
+  return {
+    kind: 'Scale', apiVersion: 'autoscaling/v1',
+    metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace, uid: obj.metadata?.uid, resourceVersion: obj.metadata?.resourceVersion, creationTimestamp: obj.metadata?.creationTimestamp },
+    spec: { replicas: (getPath(obj, s.specReplicasPath) as number | undefined) ?? 0 },
+    status: { replicas: (getPath(obj, s.statusReplicasPath) as number | undefined) ?? 0, ...(selector ? { selector: selectorString(selector) } : {}) },
+  };
+}
+
+function applyScale(def: AnyResource, cur: KubeObject | undefined, scale: KubeObject, registry: GenericRegistry): KubeObject {
+  if (!cur) throw errors.notFound(registry.gr, scale.metadata?.name ?? '');
+  const next = structuredClone(cur);
+  const replicas = (scale.spec as { replicas?: unknown } | undefined)?.replicas;
+  if (typeof replicas !== 'number' || replicas < 0 || !Number.isInteger(replicas)) {
+    throw errors.invalid({ group: 'autoscaling', kind: 'Scale' }, cur.metadata?.name ?? '', [{ type: 'FieldValueInvalid', field: 'spec.replicas', badValue: replicas, detail: 'must be greater than or equal to 0' }]);
+  }
+  setPath(next, def.scale!.specReplicasPath, replicas);
+  const rv = scale.metadata?.resourceVersion;
+  if (rv) next.metadata!.resourceVersion = rv;
+  return next;
+}
+
+function getPath(obj: unknown, path: string): unknown {
+  let cur = obj as Record<string, unknown> | undefined;
+  for (const p of path.replace(/^\./, '').split('.')) {
+    if (cur === undefined || cur === null || typeof cur !== 'object') return undefined;
+    cur = cur[p] as Record<string, unknown> | undefined;
+  }
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.replace(/^\./, '').split('.');
+  let cur = obj;
+  for (const p of parts.slice(0, -1)) cur = (cur[p] ??= {}) as Record<string, unknown>;
+  cur[parts[parts.length - 1]!] = value;
+}
+
+function selectorString(sel: unknown): string {
+  if (typeof sel === 'string') return sel;
+  const s = sel as { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+  const parts = Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of s.matchExpressions ?? []) {
+    if (e.operator === 'In') parts.push(`${e.key} in (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'NotIn') parts.push(`${e.key} notin (${(e.values ?? []).join(',')})`);
+    else if (e.operator === 'Exists') parts.push(e.key);
+    else if (e.operator === 'DoesNotExist') parts.push(`!${e.key}`);
+  }
+  return parts.join(',');
+}

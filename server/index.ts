@@ -1,0 +1,54 @@
+// Starting the API server: HTTPS with the cluster's certificates (client certificates requested
+// and checked against the CA, so authentication can read them), over any Store.
+import https from 'node:https';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../storage/store.ts';
+import { ApiServer } from './apiserver.ts';
+import type { StaticToken } from './pipeline/authn.ts';
+
+export { ApiServer } from './apiserver.ts';
+
+export interface StartApiServerOptions {
+  store: Store;
+  host?: string;
+  port?: number;
+  /** PEMs; without them the server speaks plain HTTP (tests only). */
+  tls?: { cert: string; key: string; ca: string };
+  tokens?: StaticToken[];
+  log?: (msg: string) => void;
+}
+
+export interface RunningApiServer {
+  api: ApiServer;
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startApiServer(opts: StartApiServerOptions): Promise<RunningApiServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const api = new ApiServer({ store: opts.store, tokens: opts.tokens, log: opts.log, serverAddress: `${host}:${opts.port ?? 6443}` });
+  await api.bootstrap();
+  const server = opts.tls
+    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, api.app)
+    : http.createServer(api.app);
+  // Watches are long; idle keep-alive connections are not.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  server.requestTimeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 6443, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    api,
+    port,
+    url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
+    async close() {
+      server.closeAllConnections?.();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
