@@ -93,7 +93,7 @@ const containerSecurityContext = struct({
 const containerFields: Record<string, PatchSchema> = {
   command: atomicList(),
   args: atomicList(),
-  ports: mergeList(struct({}), 'containerPort', ['containerPort', 'protocol']),
+  ports: { ...mergeList(struct({}), 'containerPort', ['containerPort', 'protocol']), listMapKeyDefaults: { protocol: 'TCP' } },
   envFrom: atomicList(struct({ configMapRef: localObjectReference, secretRef: localObjectReference })),
   env: mergeList(envVar, 'name'),
   resources: resourceRequirements,
@@ -222,7 +222,7 @@ const schemas: Record<string, PatchSchema> = {
   }),
   '/Service': topLevel({
     spec: struct({
-      ports: mergeList(struct({}), 'port', ['port', 'protocol']),
+      ports: { ...mergeList(struct({}), 'port', ['port', 'protocol']), listMapKeyDefaults: { protocol: 'TCP' } },
       selector: mapOf(scalar, 'atomic'),
       clusterIPs: atomicList(),
       externalIPs: atomicList(),

@@ -46,6 +46,8 @@ export interface PatchSchema {
   listType?: 'atomic' | 'set' | 'map';
   /** +listMapKey (x-kubernetes-list-map-keys), for listType map. */
   listMapKeys?: readonly string[];
+  /** Defaults of key fields (e.g. protocol TCP for ports), used by apply when a key is absent. */
+  listMapKeyDefaults?: Readonly<Record<string, unknown>>;
   /** +structType / +mapType (x-kubernetes-map-type); unset means granular. */
   mapType?: 'atomic' | 'granular';
 }

@@ -1,0 +1,10 @@
+import { ObjectSerializer } from '@kubernetes/client-node';
+const raw = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', creationTimestamp: '2024-01-01T00:00:00Z', deletionTimestamp: '2024-01-01T00:00:01Z', ownerReferences: [{apiVersion:'v1',kind:'ConfigMap',name:'o',uid:'u',blockOwnerDeletion:true}] }, data: { a: 'b' } };
+const o = ObjectSerializer.deserialize(raw, 'KubernetesObject');
+console.log(o, o.metadata.creationTimestamp instanceof Date);
+const ns = ObjectSerializer.deserialize({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', deletionTimestamp: '2024-01-01T00:00:01Z' }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating', conditions: [{type:'X', status:'True', lastTransitionTime: '2024-01-01T00:00:01Z'}] } }, 'V1Namespace');
+console.log(JSON.stringify(ns), ns.constructor.name);
+console.log(JSON.stringify(ObjectSerializer.serialize(ns, 'V1Namespace')));
+console.log(JSON.stringify(ObjectSerializer.serialize(o, 'KubernetesObject')));
+const l = ObjectSerializer.deserialize({ metadata: { name: 'l' }, spec: { holderIdentity: 'a', renewTime: '2024-01-01T00:00:01.123456Z' } }, 'V1Lease');
+console.log(l, JSON.stringify(ObjectSerializer.serialize(l, 'V1Lease')));
