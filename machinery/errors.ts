@@ -109,9 +109,12 @@ function details(d: { name?: string; group?: string; kind?: string; uid?: string
   return out;
 }
 
+/** Keys in upstream's field order, so the JSON reads the same. */
 function failure(code: number, reason: string, message: string, det?: StatusDetails): StatusError {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-  if (det) status.details = det;
+  const status: Status = det
+    ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, details: det, code }
+    : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
+  if (!reason) delete status.reason; // StatusReasonUnknown is "" and omitted
   return new StatusError(status);
 }
 
@@ -318,9 +321,9 @@ export function invalidParams(errs: string | readonly FieldError[], kind = 'List
 
 /** The Success status that deletes (and other verbs without an object to return) answer with. */
 export function statusSuccess(det?: StatusDetails, code = 200): Status {
-  const status: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
-  if (det) status.details = det;
-  return status;
+  return det
+    ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: det, code }
+    : { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code };
 }
 
 /**

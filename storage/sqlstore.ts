@@ -330,14 +330,21 @@ export class SqlStore implements Store {
         }
         w.pos = rows.length === CATCH_UP_BATCH ? rvOf(rows[rows.length - 1]) : upTo;
       }
+      w.progress = !!opts.progressNotify;
       w.live = true;
       const bookmarkMs = opts.bookmarkIntervalMs;
       let lastYield = Date.now();
+      let reported = w.pos;
       while (!signal.aborted) {
         const ev = w.queue.shift();
-        if (ev) { yield ev; lastYield = Date.now(); continue; }
+        if (ev) { yield ev; lastYield = Date.now(); reported = ev.rv; continue; }
         if (w.error) throw w.error;
         if (this.closed) return;
+        if (w.progress && w.pos > reported) {
+          reported = w.pos;
+          yield { type: 'BOOKMARK', rv: w.pos, key: prefix };
+          continue;
+        }
         if (bookmarkMs !== undefined && Date.now() - lastYield >= bookmarkMs) {
           yield { type: 'BOOKMARK', rv: w.pos, key: prefix };
           lastYield = Date.now();

@@ -64,6 +64,8 @@ export interface WatchOptions {
   signal: AbortSignal;
   /** Yield a BOOKMARK this often while idle (upstream's progress notify). */
   bookmarkIntervalMs?: number;
+  /** Yield a BOOKMARK whenever the watch has moved past other keys' changes (for watch caches). */
+  progressNotify?: boolean;
 }
 
 export interface GuaranteedUpdateOptions {

@@ -172,17 +172,18 @@ export function fieldSetOf(value: unknown, schema: PatchSchema | undefined): Fie
   return set;
 }
 
-function walkFields(value: unknown, schema: PatchSchema | undefined, path: PathElement[], set: FieldSet): void {
+function walkFields(value: unknown, schema: PatchSchema | undefined, path: PathElement[], set: FieldSet, maps?: FieldSet): void {
   if (isObject(value)) {
     if (schema?.mapType === 'atomic') {
       set.insert(path);
       return;
     }
+    if (maps && schema?.kind === 'map' && path.length > 0) maps.insert(path);
     for (const k of Object.keys(value)) {
       const v = value[k];
       const { sub, declared } = fieldOf(schema, k);
       const child = [...path, fieldPE(k)];
-      walkFields(v, sub, child, set);
+      walkFields(v, sub, child, set, maps);
       if (v === null || (isObject(v) && Object.keys(v).length === 0) || !declared) set.insert(child);
     }
     return;
@@ -192,7 +193,7 @@ function walkFields(value: unknown, schema: PatchSchema | undefined, path: PathE
       for (const item of value) {
         const child = [...path, itemKey(item, schema)];
         set.insert(child);
-        walkFields(item, schema.elem, child, set);
+        walkFields(item, schema.elem, child, set, maps);
       }
     } else if (schema?.listType === 'set') {
       for (const item of value) set.insert([...path, `v:${JSON.stringify(item)}`]);
@@ -266,7 +267,8 @@ function valueAt(obj: unknown, path: FieldPath, schema: PatchSchema | undefined)
 /** Removes the fields in `set` from a copy of `obj` (TypedValue.RemoveItems). */
 function removeFields(obj: unknown, set: FieldSet, schema: PatchSchema | undefined): unknown {
   const out = cloneJson(obj);
-  for (const path of set.sorted().reverse()) removeAt(out, path, schema);
+  // shallow paths first: removing an item or field takes everything under it.
+  for (const path of set.sorted()) removeAt(out, path, schema);
   return out;
 }
 
@@ -580,7 +582,7 @@ export function updateManagedFields(
   if (isObject(nextObj.metadata)) delete nextObj.metadata.managedFields;
 
   const ignored = opts.ignoredFields ?? [];
-  const changed = changedFields(prevObj, nextObj, schema, ignored);
+  const changed = changedFields(prevObj, nextObj, schema, ignored, true);
   const removed = tracked(fieldSetOf(prevObj, schema), ignored).difference(tracked(fieldSetOf(nextObj, schema), ignored));
   const me = { manager: opts.manager, operation: 'Update' as const, apiVersion: opts.apiVersion, subresource: opts.subresource };
   let mine = owners.find((o) => sameManager(o.entry, me));
@@ -598,17 +600,33 @@ export function updateManagedFields(
   return withManagedFields(nextObj, encodeManaged(owners));
 }
 
-/** Fields of `next` that `prev` lacks or holds with another value (Compare: Added ∪ Modified). */
-function changedFields(prev: unknown, next: unknown, schema: PatchSchema | undefined, ignored: readonly FieldPath[]): FieldSet {
+/**
+ * Fields of `next` that `prev` lacks or holds with another value (Compare: Added ∪
+ * Modified). With `withMaps`, a map-typed field (labels, annotations, …) that `next`
+ * adds counts as added itself, which is why Update entries show `".": {}` under it.
+ */
+function changedFields(
+  prev: unknown,
+  next: unknown,
+  schema: PatchSchema | undefined,
+  ignored: readonly FieldPath[],
+  withMaps = false,
+): FieldSet {
   const prevSet = tracked(fieldSetOf(prev, schema), ignored);
-  const nextSet = tracked(fieldSetOf(next, schema), ignored);
-  return FieldSet.of(
+  const nextMaps = new FieldSet();
+  const nextAll = new FieldSet();
+  walkFields(next, schema, [], nextAll, nextMaps);
+  const nextSet = tracked(nextAll, ignored);
+  const out = FieldSet.of(
     [...nextSet].filter((p) => {
       if (!prevSet.has(p)) return true;
       if (hasChildren(nextSet, p)) return false;
       return !deepEqual(valueAt(prev, p, schema), valueAt(next, p, schema));
     }),
   );
+  if (!withMaps) return out;
+  const added = tracked(nextMaps, ignored).sorted().filter((p) => valueAt(prev, p, schema) === undefined);
+  return out.union(FieldSet.of(added));
 }
 
 function withManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): JsonObject {

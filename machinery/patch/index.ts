@@ -21,6 +21,22 @@ export {
   type PatchStrategy,
 } from './strategic.ts';
 export {
+  FieldSet,
+  applyConfiguration,
+  applyConflictError,
+  fieldPathString,
+  fieldSetOf,
+  fieldsV1FromSet,
+  mergeApplied,
+  setFromFieldsV1,
+  updateManagedFields,
+  type ApplyOptions,
+  type Conflict,
+  type FieldPath,
+  type ManagedFieldsEntry,
+  type PathElement,
+} from './apply.ts';
+export {
   builtinPatchSchema,
   builtinPatchSchemaKinds,
   genericObjectSchema,

@@ -124,6 +124,17 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   hasGeneration?: boolean;
   /** Returned on DELETE instead of a Status (upstream's ReturnDeletedObject). */
   returnDeletedObject?: boolean;
+  /**
+   * Another version's storage: this version is served by converting to and from the objects
+   * another resource stores (autoscaling/v1 over v2 HPAs, events.k8s.io/v1 over core/v1
+   * Events). Strategies see this version's form; the store sees the storage form.
+   */
+  storageVersion?: {
+    group: string;
+    plural: string;
+    toStorage(obj: T): KubeObject;
+    fromStorage(obj: KubeObject): T;
+  };
   /** Further subresources (binding, eviction, log, exec, …) as discovery lists them. */
   extraSubresources?: Array<{
     name: string; kind: string; group?: string; version?: string; verbs: string[];

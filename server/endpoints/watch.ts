@@ -74,6 +74,9 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
   })[Symbol.asyncIterator]();
 
   const neg = p.negotiated;
+  // Selectors read this version's form; the store's events carry the storage form.
+  const pred = p.predicate;
+  const storedPredicate = pred && ((o: KubeObject) => pred(registry.withTypeMeta(o)));
   res.status(200);
   res.setHeader('Content-Type', neg.format === 'yaml' ? 'application/yaml' : 'application/json');
   res.setHeader('Transfer-Encoding', 'chunked');
@@ -116,7 +119,7 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
         if (allowBookmarks) bookmark(ev.rv);
         continue;
       }
-      const out = transition(ev, p.predicate);
+      const out = transition(ev, storedPredicate);
       if (out) write(out.type, registry.withTypeMeta(out.obj as KubeObject));
     }
   } catch (e) {

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as errors from '../../machinery/errors.ts';
 import { FieldPath, type FieldError } from '../../machinery/fieldpath.ts';
 import { validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from '../../machinery/validation.ts';
+import { cacherFor } from './cacher.ts';
 import { isStorageError, type Store, type StoredObject, type ListOptions as StoreListOptions } from '../../storage/store.ts';
 import { groupVersion, type AnyResource, type KubeObject, type StrategyContext } from '../apis/types.ts';
 
@@ -60,7 +61,8 @@ export class GenericRegistry {
   constructor(readonly def: AnyResource, readonly store: Store, readonly clock: Clock = systemClock) {
     this.gr = { group: def.group, resource: def.plural };
     this.gk = { group: def.group, kind: def.kind };
-    this.storeKeyRoot = `/registry/${def.group || 'core'}/${def.plural}/`;
+    const storage = def.storageVersion ?? def;
+    this.storeKeyRoot = `/registry/${storage.group || 'core'}/${storage.plural}/`;
   }
 
   get apiVersion(): string { return groupVersion(this.def); }
@@ -79,9 +81,16 @@ export class GenericRegistry {
 
   /** Stamps apiVersion and kind, which the stored form may omit. */
   withTypeMeta(obj: StoredObject): KubeObject {
-    const o = obj as KubeObject;
+    const sv = this.def.storageVersion;
+    const o = sv ? sv.fromStorage(obj as KubeObject) : (obj as KubeObject);
     if (o.apiVersion === this.apiVersion && o.kind === this.def.kind) return o;
     return { apiVersion: this.apiVersion, kind: this.def.kind, ...o };
+  }
+
+  /** The form the store keeps (another version's, when this one is converted). */
+  toStorage(obj: KubeObject): StoredObject {
+    const sv = this.def.storageVersion;
+    return (sv ? sv.toStorage(obj) : obj) as StoredObject;
   }
 
   /** Maps a storage error to the API error upstream returns for it. */
@@ -122,7 +131,8 @@ export class GenericRegistry {
     const opts: StoreListOptions = {};
     if (params.limit !== undefined && params.limit > 0) opts.limit = params.limit;
     if (params.continue) opts.continue = params.continue;
-    if (params.predicate) opts.predicate = params.predicate as (o: StoredObject) => boolean;
+    const pred = params.predicate;
+    if (pred) opts.predicate = (o: StoredObject) => pred(this.withTypeMeta(o));
     if (params.resourceVersion !== undefined && params.resourceVersion !== '' && !params.continue) {
       const rv = parseResourceVersion(params.resourceVersion);
       opts.resourceVersion = rv;
@@ -133,6 +143,8 @@ export class GenericRegistry {
       else opts.resourceVersionMatch = 'NotOlderThan';
     }
     try {
+      const cached = await this.listFromCache(namespace, opts);
+      if (cached) return cached;
       const res = await this.store.list(this.prefix(namespace), opts);
       const out: ListResponse = { items: res.items.map((i) => this.withTypeMeta(i.obj)), resourceVersion: res.rv.toString() };
       if (res.continue) out.continue = res.continue;
@@ -141,6 +153,21 @@ export class GenericRegistry {
     } catch (e) {
       return this.translate(e, '');
     }
+  }
+
+  /**
+   * Lists the watch cache can answer (upstream's cacher does the same): resourceVersion "0"
+   * (any state; a limit is ignored), and unpaged consistent or NotOlderThan lists once the
+   * cache has caught up. Paged and exact lists read the store.
+   */
+  private async listFromCache(namespace: string, opts: StoreListOptions): Promise<ListResponse | undefined> {
+    if (opts.continue || opts.resourceVersionMatch === 'Exact') return undefined;
+    const any = opts.resourceVersion === 0n;
+    if (opts.limit && !any) return undefined;
+    const minRV = any ? 0n : opts.resourceVersion ?? (await this.store.currentRV());
+    const cached = await cacherFor(this.store, this.storeKeyRoot).list(this.prefix(namespace), minRV, opts.predicate);
+    if (!cached) return undefined;
+    return { items: cached.items.map((o) => this.withTypeMeta(o)), resourceVersion: cached.rv.toString() };
   }
 
   /** Validation shared by create and update: object meta plus the resource's own rules. */
@@ -194,7 +221,7 @@ export class GenericRegistry {
       return prepared;
     }
     try {
-      return this.withTypeMeta((await this.store.create(this.key(namespace, name), prepared as StoredObject)).obj);
+      return this.withTypeMeta((await this.store.create(this.key(namespace, name), this.toStorage(prepared))).obj);
     } catch (e) {
       return this.translate(e, name);
     }
@@ -286,7 +313,7 @@ export class GenericRegistry {
           if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
           result = this.prepareCreate(namespace, desired);
-          return result as StoredObject;
+          return this.toStorage(result);
         }
         created = false;
         const wantRV = meta.resourceVersion;
@@ -302,7 +329,7 @@ export class GenericRegistry {
         }
         result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '');
         if (opts.dryRun) throw new DryRunDone();
-        return result as StoredObject;
+        return this.toStorage(result);
       };
       const stored = await this.store.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true });
       const obj = this.withTypeMeta(stored.obj);
@@ -372,7 +399,7 @@ export class GenericRegistry {
         this.def.strategy?.markDeleting?.(next);
         marked = next;
         if (opts.dryRun) throw new DryRunDone();
-        return next as StoredObject;
+        return this.toStorage(next);
       });
       marked = this.withTypeMeta(stored.obj);
     } catch (e) {

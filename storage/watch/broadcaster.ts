@@ -27,6 +27,8 @@ export class Watcher {
   /** Every event at or below this RV has been queued (live) or yielded (catching up). */
   pos: bigint;
   live = false;
+  /** Wake on every advance of the position, not only on events (progress notify). */
+  progress = false;
   error: Error | undefined;
   private wake: (() => void) | undefined;
 
@@ -44,6 +46,10 @@ export class Watcher {
     this.wake?.();
   }
 
+  nudge(): void {
+    this.wake?.();
+  }
+
   fail(err: Error): void {
     this.error = err;
     this.queue.length = 0;
@@ -53,6 +59,7 @@ export class Watcher {
   /** Waits for an event, an error, an abort or the timeout. */
   wait(signal: AbortSignal, timeoutMs: number): Promise<void> {
     if (this.queue.length || this.error || signal.aborted) return Promise.resolve();
+    // Woken by push, fail or nudge.
     return new Promise((resolve) => {
       const done = () => { clearTimeout(timer); signal.removeEventListener('abort', done); this.wake = undefined; resolve(); };
       const timer = setTimeout(done, timeoutMs);
@@ -111,7 +118,12 @@ export class Broadcaster {
         if (!ev) continue;
         for (const w of set) if (w.live && e.rv > w.pos) w.push(ev);
       }
-      for (const w of set) if (w.live && upTo > w.pos) w.pos = upTo;
+      for (const w of set) {
+        if (w.live && upTo > w.pos) {
+          w.pos = upTo;
+          if (w.progress) w.nudge();
+        }
+      }
     }
   }
 }

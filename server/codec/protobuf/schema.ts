@@ -2,6 +2,9 @@
 // upstream's Go types would marshal, and back. Messages are named by package: 'core.v1.Pod',
 // 'meta.v1.ObjectMeta'. Encoding follows gogo-protobuf's generated marshalers byte for byte:
 // fields in number order, non-pointer scalars and structs always written, map keys sorted.
+// Where the wire cannot tell, decoding leaves a key out rather than writing Go's null: an
+// empty non-omitempty slice or map, a zero non-omitempty metav1.Time. int64 values become
+// JSON numbers, exact up to 2^53 like every JSON number the server parses.
 
 import { Buffer } from 'node:buffer';
 import { ProtobufError, hasProtobufMagic } from './envelope.ts';
@@ -132,7 +135,7 @@ export class SchemaSet {
   /** The message's bytes as the JSON value upstream marshals (an object, or an array for jsonArray types). */
   decode(message: string, bytes: Uint8Array): unknown {
     try {
-      return this.decodeMessage(this.compile(message), bytes, message);
+      return this.decodeMessage(this.compile(message), bytes);
     } catch (err) {
       if (err instanceof WireError) throw new ProtobufError('Malformed', `malformed ${message}: ${err.message}`);
       throw err;
@@ -186,7 +189,7 @@ export class SchemaSet {
 
   // ---- decoding -------------------------------------------------------------------------
 
-  private decodeMessage(m: CompiledMessage, bytes: Uint8Array, path: string): unknown {
+  private decodeMessage(m: CompiledMessage, bytes: Uint8Array): unknown {
     // what the wire held, per field: a scalar's last value, a list, map entries, or message chunks
     const seen = new Map<CompiledField, unknown>();
     const r = new Reader(bytes);
@@ -218,12 +221,12 @@ export class SchemaSet {
       if (kind.k === 'map') {
         let entries = seen.get(c) as Map<string, unknown> | undefined;
         if (!entries) seen.set(c, (entries = new Map()));
-        const [key, value] = this.readMapEntry(payload, kind.value, `${path}.${c.f.name}`, m.name, c);
+        const [key, value] = this.readMapEntry(payload, kind.value, m.name, c);
         entries.set(key, value);
       } else if (c.repeated) {
         let list = seen.get(c) as unknown[] | undefined;
         if (!list) seen.set(c, (list = []));
-        list.push(this.decodeValue(kind, payload, `${path}.${c.f.name}[${list.length}]`) ?? null);
+        list.push(this.decodeValue(kind, payload) ?? null);
       } else {
         // a message field that occurs twice is merged: decoding the concatenation does that
         let chunks = seen.get(c) as Uint8Array[] | undefined;
@@ -258,7 +261,7 @@ export class SchemaSet {
         const list = v as unknown[] | undefined;
         if (list && list.length > 0) out[name] = list;
       } else if (v !== undefined) {
-        const value = this.decodeValue(kind, concat(v as Uint8Array[]), `${path}.${name}`);
+        const value = this.decodeValue(kind, concat(v as Uint8Array[]));
         if (c.f.inline) {
           Object.assign(out, value);
         } else if (kind.k === 'special') {
@@ -273,15 +276,14 @@ export class SchemaSet {
     return out;
   }
 
-  private decodeValue(kind: Exclude<Kind, { k: 'map' } | { k: 'scalar' }>, bytes: Uint8Array, path: string): unknown {
+  private decodeValue(kind: Exclude<Kind, { k: 'map' } | { k: 'scalar' }>, bytes: Uint8Array): unknown {
     if (kind.k === 'special') return kind.codec.decode(bytes, this.embedded);
-    return this.decodeMessage(this.compile(kind.type), bytes, path);
+    return this.decodeMessage(this.compile(kind.type), bytes);
   }
 
   private readMapEntry(
     bytes: Uint8Array,
     value: Exclude<Kind, { k: 'map' }>,
-    path: string,
     message: string,
     c: CompiledField,
   ): [string, unknown] {
@@ -308,7 +310,7 @@ export class SchemaSet {
       if (raw === undefined) return [key, zeroScalar(value.type)];
       return [key, raw instanceof Uint8Array ? base64(raw) : raw];
     }
-    return [key, this.decodeValue(value, (raw as Uint8Array | undefined) ?? new Uint8Array(0), `${path}[${key}]`) ?? null];
+    return [key, this.decodeValue(value, (raw as Uint8Array | undefined) ?? new Uint8Array(0)) ?? null];
   }
 
   // ---- encoding -------------------------------------------------------------------------
@@ -334,13 +336,15 @@ export class SchemaSet {
         if (v === undefined || v === null) continue;
         if (!isObject(v)) fail(p, 'an object', v);
         for (const key of sortedKeys(v)) {
-          const entry = new Writer().tag(1, WireType.Bytes).string(key);
+          w.tag(c.f.number, WireType.Bytes);
+          const at = w.fork();
+          w.tag(1, WireType.Bytes).string(key);
           const value = v[key];
           // gogo leaves out a nil []byte map value; every other value is written
           if (!(kind.value.k === 'scalar' && kind.value.type === 'bytes' && (value === undefined || value === null))) {
-            this.encodeValue(kind.value, value, entry, 2, `${p}[${key}]`);
+            this.encodeValue(kind.value, value, w, 2, `${p}[${key}]`);
           }
-          w.tag(c.f.number, WireType.Bytes).bytes(entry.finish());
+          w.join(at);
         }
       } else if (c.repeated) {
         if (v === undefined || v === null) continue;
@@ -362,9 +366,10 @@ export class SchemaSet {
     } else if (kind.k === 'special') {
       w.tag(number, WireType.Bytes).bytes(kind.codec.encode(value, path));
     } else {
-      const sub = new Writer();
-      this.encodeMessage(this.compile(kind.type), value, sub, path);
-      w.tag(number, WireType.Bytes).bytes(sub.finish());
+      w.tag(number, WireType.Bytes);
+      const at = w.fork();
+      this.encodeMessage(this.compile(kind.type), value, w, path);
+      w.join(at);
     }
   }
 }
@@ -741,7 +746,10 @@ function isObject(v: unknown): v is JsonObject {
 
 /** Go sorts map keys with sort.Strings: by their UTF-8 bytes. */
 function sortedKeys(obj: JsonObject): string[] {
-  return Object.keys(obj).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  const keys = Object.keys(obj);
+  // UTF-16 order is UTF-8 byte order unless surrogates meet characters from U+E000 up
+  if (keys.every((k) => !/[\ud800-\uffff]/.test(k))) return keys.sort();
+  return keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 function base64(b: Uint8Array): string {

@@ -64,15 +64,25 @@ export class Reader {
   }
 
   uint32(): number {
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80 && this.pos < this.end) {
+      this.pos++;
+      return b;
+    }
     return this.varintParts()[0];
   }
 
   /** int32 is written as a sign-extended 64-bit varint; its low 32 bits are the value. */
   int32(): number {
-    return this.varintParts()[0] | 0;
+    return this.uint32() | 0;
   }
 
   int64(): bigint {
+    const b = this.buf[this.pos];
+    if (b !== undefined && b < 0x80 && this.pos < this.end) {
+      this.pos++;
+      return BigInt(b);
+    }
     const [lo, hi] = this.varintParts();
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
   }
@@ -103,7 +113,15 @@ export class Reader {
   }
 
   string(): string {
-    return utf8Decoder.decode(this.bytes());
+    const b = this.bytes();
+    if (b.length > 32) return utf8Decoder.decode(b);
+    let s = '';
+    for (let i = 0; i < b.length; i++) {
+      const c = b[i]!;
+      if (c > 0x7f) return utf8Decoder.decode(b);
+      s += String.fromCharCode(c);
+    }
+    return s;
   }
 
   /** Skips a field whose number the schema does not know. */
@@ -219,7 +237,48 @@ export class Writer {
   }
 
   string(v: string): this {
-    return this.bytes(utf8Encoder.encode(v));
+    const n = v.length;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      if (v.charCodeAt(i) > 0x7f) {
+        ascii = false;
+        break;
+      }
+    }
+    if (!ascii) return this.bytes(utf8Encoder.encode(v));
+    this.uint32(n);
+    this.reserve(n);
+    for (let i = 0; i < n; i++) this.buf[this.len++] = v.charCodeAt(i);
+    return this;
+  }
+
+  /**
+   * Starts a length-delimited payload written in place (a nested message): returns the
+   * position of its one-byte length placeholder, which `join` fills in, moving the payload
+   * when the length needs more than one byte.
+   */
+  fork(): number {
+    this.reserve(1);
+    return this.len++;
+  }
+
+  join(at: number): this {
+    const size = this.len - at - 1;
+    let n = 1;
+    while (size >>> (7 * n) !== 0 && n < 5) n++;
+    if (n > 1) {
+      this.reserve(n - 1);
+      this.buf.copyWithin(at + n, at + 1, this.len);
+      this.len += n - 1;
+    }
+    let v = size;
+    let p = at;
+    while (v > 0x7f) {
+      this.buf[p++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buf[p] = v;
+    return this;
   }
 
   private reserve(n: number): void {

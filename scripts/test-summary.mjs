@@ -1,0 +1,8 @@
+// Prints the closing line CI reads — "N passed, N failed" (", N skipped") — from vitest's JSON report.
+import { readFileSync } from 'node:fs';
+
+const report = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+let line = `${report.numPassedTests} passed, ${report.numFailedTests} failed`;
+if (skipped) line += `, ${skipped} skipped`;
+console.log(line);
