@@ -37,6 +37,9 @@ describe('a PostgreSQL restart under a running store', () => {
     const onUnhandled = (e: unknown) => { unhandled.push(e); };
     process.on('unhandledRejection', onUnhandled);
     const ac = new AbortController();
+    const start = await a.currentRV();
+    const onA = follow(a, start, ac.signal);
+    const onB = follow(b, start, ac.signal);
     // A steady writer across the whole restart: every failure must be Unavailable.
     const acked: bigint[] = [];
     const otherErrors: unknown[] = [];
@@ -54,9 +57,6 @@ describe('a PostgreSQL restart under a running store', () => {
       }
     })();
     try {
-      const start = await a.currentRV();
-      const onA = follow(a, start, ac.signal);
-      const onB = follow(b, start, ac.signal);
       await sleep(300);
 
       await server.stopServer();
@@ -76,15 +76,21 @@ describe('a PostgreSQL restart under a running store', () => {
         expect((reason as Error).message).toMatch(/database unavailable/);
       }
       expect(elapsed).toBeLessThan(5_000); // fast: refused, not hung on a dead server
-      await sleep(1_500); // long enough for every back-off to have grown
+      await sleep(5_000); // long enough for every back-off to have grown to its cap
 
       await server.startServer();
       const afterRestart = Date.now();
       // Writes work again at once: the pool holds no dead connections.
       const first = await a.create(`${prefix}ns/back`, cm('back'));
-      expect(first.rv).toBeGreaterThan(0n);
-      // Give the LISTEN connection its reconnect (back-off capped at 1 s), then time NOTIFY alone.
-      await sleep(1_500);
+      const firstAt = Date.now();
+      while ((!onA.at.has(first.rv) || !onB.at.has(first.rv)) && Date.now() - firstAt < 10_000) await sleep(5);
+      // The reader here wakes on the write itself, not at the end of its error back-off; the other
+      // process as soon as its LISTEN reconnects (back-off capped at 1 s) and reads on reconnect.
+      console.log("LAT", (onA.at.get(first.rv) ?? Infinity) - firstAt, (onB.at.get(first.rv) ?? Infinity) - afterRestart, firstAt - afterRestart);
+      expect((onA.at.get(first.rv) ?? Infinity) - firstAt).toBeLessThan(1_000);
+      expect((onB.at.get(first.rv) ?? Infinity) - afterRestart).toBeLessThan(2_500);
+      // Then NOTIFY alone (the other process polls once a minute) delivers promptly.
+      await sleep(1_000);
       const probe = await a.create(`${prefix}ns/probe`, cm('probe'));
       const probeAt = Date.now();
       while (!onB.at.has(probe.rv) && Date.now() - probeAt < 5_000) await sleep(5);

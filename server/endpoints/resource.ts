@@ -4,8 +4,8 @@ import type { Request, Response } from 'express';
 import * as errors from '../../machinery/errors.ts';
 import { parseSelector } from '../../machinery/labels.ts';
 import { parseFieldSelector, checkFieldSelector } from '../../machinery/fields.ts';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, builtinPatchSchema, patchTypeFromContentType, PatchError } from '../../machinery/patch/index.ts';
-import { negotiate, mediaTypeOf, type Negotiated } from '../codec/negotiate.ts';
+import { applyConfiguration, applyPatch, decodeJsonPatchBody, isPatchError, negotiatePatchType } from '../../machinery/patch/index.ts';
+import { negotiate, type Negotiated } from '../codec/negotiate.ts';
 import { decodeBody, type DecodedBody } from '../codec/body.ts';
 import type { AnyResource, KubeObject } from '../apis/types.ts';
 import { GenericRegistry, type DeleteOptions, type ListParams } from '../registry/generic.ts';
@@ -211,7 +211,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const obj = decodeObject(ctx, req, q);
       const dryRun = dryRunOf(q);
       await ctx.admission.admit('CREATE', registry, ns, obj, undefined, dryRun);
-      const created = await registry.create(ns, obj, { dryRun });
+      const created = await registry.create(ns, obj, { dryRun, fieldManager: fieldManagerOf(req, q, false) });
       respondObjects(res, neg, ctx, q, 201, created);
       return;
     }
@@ -230,31 +230,46 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const { obj: updated, created } = await registry.update(ns, name, async (cur) => {
         await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, obj, cur, dryRun);
         return structuredClone(obj);
-      }, { dryRun, subresource: sub });
+      }, { dryRun, subresource: sub, fieldManager: fieldManagerOf(req, q, false) });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, updated);
       return;
     }
     case 'patch': {
       const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
       const dryRun = dryRunOf(q);
-      const patchType = patchTypeFromContentType(mediaTypeOf(req.headers['content-type']));
-      if (!patchType) {
-        throw errors.unsupportedMediaType(req.headers['content-type'] ?? '', ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml']);
-      }
+      const patchType = negotiatePatchType(req.headers['content-type'], { strategic: true });
       if (sub && !(sub === 'status' && def.status) && !(sub === 'scale' && def.scale)) throw errors.notFound(registry.gr, `${name}/${sub}`);
-      const patchBody = parsePatchBody(patchType, ctx.body);
+      const manager = fieldManagerOf(req, q, patchType === 'apply');
+      const force = q.get('force') === 'true';
+      if (q.get('force') !== null && patchType !== 'apply') {
+        throw errors.invalidParams([{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }], 'PatchOptions');
+      }
+      const patchBody = patchType === 'apply'
+        ? decodeBody('application/yaml', ctx.body, { fieldValidation: 'Ignore', warn: () => {} }).obj
+        : decodeJsonPatchBody(ctx.body ?? Buffer.alloc(0));
       const { obj, created } = await registry.update(ns, name, async (cur) => {
         if (!cur && patchType !== 'apply') throw errors.notFound(registry.gr, name);
-        const base: KubeObject = sub === 'scale' ? scaleOf(def, cur!) : (cur ?? { apiVersion: registry.apiVersion, kind: def.kind, metadata: { name, ...(def.namespaced ? { namespace: ns } : {}) } });
-        const patched = applyPatch(patchType, base, patchBody, def.kind) as KubeObject;
-        const next = sub === 'scale' ? applyScale(def, cur, patched, registry) : patched;
-        if (!next.metadata?.resourceVersion || sub === 'scale') {
-          // A patch without an RV applies to whatever is current (upstream retries it on conflict).
-          if (next.metadata && cur) next.metadata.resourceVersion = cur.metadata?.resourceVersion;
+        let next: KubeObject;
+        try {
+          if (patchType === 'apply') {
+            next = applyConfiguration(cur, checkTypeMeta(registry, { obj: patchBody }), registry.patchSchema, {
+              manager, apiVersion: registry.apiVersion, time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), force,
+              ...(sub ? { subresource: sub } : {}), ignoredFields: registry.ignoredFields(sub),
+            }) as KubeObject;
+          } else {
+            const base: KubeObject = sub === 'scale' ? scaleOf(def, cur!) : cur!;
+            const patched = applyPatch(patchType, base, patchBody, registry.patchSchema) as KubeObject;
+            next = sub === 'scale' ? applyScale(def, cur, patched, registry) : patched;
+          }
+        } catch (e) {
+          if (isPatchError(e)) throw new errors.StatusError(e.toStatus() as errors.Status);
+          throw e;
         }
+        // A patch without an RV applies to whatever is current (upstream retries it on conflict).
+        if (next.metadata && cur && (!next.metadata.resourceVersion || sub === 'scale')) next.metadata.resourceVersion = cur.metadata?.resourceVersion;
         await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, next, cur, dryRun);
         return next;
-      }, { dryRun, subresource: sub === 'status' ? 'status' : '', allowCreate: patchType === 'apply' });
+      }, { dryRun, subresource: sub, allowCreate: patchType === 'apply', applied: patchType === 'apply', fieldManager: manager });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, sub === 'scale' ? scaleOf(def, obj) : obj);
       return;
     }
@@ -322,38 +337,19 @@ function deleteOptionsOf(req: Request, ctx: ResourceContext, q: URLSearchParams)
   return opts;
 }
 
-function parsePatchBody(type: string, body: Buffer | undefined): unknown {
-  const text = body?.toString('utf8') ?? '';
-  if (type === 'apply') {
-    return decodeBody('application/yaml', body, { fieldValidation: 'Ignore', warn: () => {} }).obj;
+/**
+ * The field manager of a write: `fieldManager`, else (not for apply) the user agent up to its
+ * first "/", as upstream's fieldmanager prefixes it.
+ */
+function fieldManagerOf(req: Request, q: URLSearchParams, apply: boolean): string {
+  const explicit = q.get('fieldManager');
+  if (explicit !== null && explicit !== '') {
+    if (explicit.length > 128) throw errors.invalidParams([{ type: 'FieldValueTooLong', field: 'fieldManager', badValue: explicit, detail: 'must have at most 128 characters' }], 'PatchOptions');
+    return explicit;
   }
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw errors.badRequest(`error decoding patch: ${(e as Error).message}`);
-  }
-}
-
-function applyPatch(type: string, base: KubeObject, patch: unknown, kind: string): unknown {
-  try {
-    switch (type) {
-      case 'json': return applyJsonPatch(base, patch);
-      case 'merge': return applyMergePatch(base, patch);
-      case 'strategic': {
-        const schema = builtinPatchSchema(kind);
-        return schema ? applyStrategicMergePatch(base, patch, schema) : applyMergePatch(base, patch);
-      }
-      case 'apply': {
-        // Until server-side apply lands: an apply merges the applied configuration (no ownership).
-        const schema = builtinPatchSchema(kind);
-        return schema ? applyStrategicMergePatch(base, patch, schema) : applyMergePatch(base, patch);
-      }
-      default: throw errors.unsupportedMediaType(type, []);
-    }
-  } catch (e) {
-    if (e instanceof PatchError) throw errors.invalidPatch(e.message);
-    throw e;
-  }
+  if (apply) throw errors.invalidParams([{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }], 'PatchOptions');
+  const ua = req.headers['user-agent'] ?? '';
+  return ua.split('/')[0]!.slice(0, 128) || 'unknown';
 }
 
 /** The autoscaling/v1 Scale view of an object. */

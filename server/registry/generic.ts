@@ -7,6 +7,7 @@ import * as errors from '../../machinery/errors.ts';
 import { FieldPath, type FieldError } from '../../machinery/fieldpath.ts';
 import { validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from '../../machinery/validation.ts';
 import { cacherFor } from './cacher.ts';
+import { builtinPatchSchema, genericObjectSchema, updateManagedFields, type PatchSchema } from '../../machinery/patch/index.ts';
 import { isStorageError, type Store, type StoredObject, type ListOptions as StoreListOptions } from '../../storage/store.ts';
 import { groupVersion, type AnyResource, type KubeObject, type StrategyContext } from '../apis/types.ts';
 
@@ -26,6 +27,8 @@ export interface ListParams {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The field manager recorded in metadata.managedFields (upstream's fieldmanager). */
+  fieldManager?: string;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -85,6 +88,29 @@ export class GenericRegistry {
     const o = sv ? sv.fromStorage(obj as KubeObject) : (obj as KubeObject);
     if (o.apiVersion === this.apiVersion && o.kind === this.def.kind) return o;
     return { apiVersion: this.apiVersion, kind: this.def.kind, ...o };
+  }
+
+  /** The strategic-merge / apply schema of this kind (list merge keys and strategies). */
+  get patchSchema(): PatchSchema {
+    return builtinPatchSchema(this.def.kind, this.def.group) ?? genericObjectSchema;
+  }
+
+  /** Fields a write at this endpoint never tracks in managedFields. */
+  ignoredFields(subresource: string): string[][] {
+    if (subresource === 'status') return [['f:spec']];
+    return this.def.status ? [['f:status']] : [];
+  }
+
+  /** Sets metadata.managedFields for an Update by `manager` from `prev` to `next`. */
+  recordManagedFields(prev: KubeObject | undefined, next: KubeObject, manager: string | undefined, subresource: string): KubeObject {
+    if (!manager) return next;
+    const recorded = updateManagedFields(prev, next, this.patchSchema, {
+      manager, apiVersion: this.apiVersion, time: rfc3339(this.clock.now()),
+      ...(subresource ? { subresource } : {}), ignoredFields: this.ignoredFields(subresource),
+    }) as KubeObject;
+    const managed = recorded.metadata?.managedFields;
+    if (managed && (managed as unknown[]).length) next.metadata!.managedFields = managed; else delete next.metadata!.managedFields;
+    return next;
   }
 
   /** The form the store keeps (another version's, when this one is converted). */
@@ -212,7 +238,7 @@ export class GenericRegistry {
   }
 
   async create(namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const prepared = this.prepareCreate(namespace, obj);
+    const prepared = this.recordManagedFields(undefined, this.prepareCreate(namespace, obj), opts.fieldManager, '');
     const name = prepared.metadata!.name!;
     if (opts.dryRun) {
       // A dry run still reports a conflict with an existing object, as upstream.
@@ -294,7 +320,7 @@ export class GenericRegistry {
     namespace: string,
     name: string,
     compute: (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>,
-    opts: WriteOptions & { subresource?: string; allowCreate?: boolean } = {},
+    opts: WriteOptions & { subresource?: string; allowCreate?: boolean; applied?: boolean } = {},
   ): Promise<{ obj: KubeObject; created: boolean }> {
     const key = this.key(namespace, name);
     let created = false;
@@ -312,7 +338,7 @@ export class GenericRegistry {
         if (!current) {
           if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
-          result = this.prepareCreate(namespace, desired);
+          result = opts.applied ? this.prepareCreate(namespace, desired) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired), opts.fieldManager, '');
           return this.toStorage(result);
         }
         created = false;
@@ -328,6 +354,8 @@ export class GenericRegistry {
           meta.resourceVersion = current.metadata?.resourceVersion;
         }
         result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '');
+        // An apply has already recorded its ownership; every other write is an Update.
+        if (!opts.applied) result = this.recordManagedFields(current, result, opts.fieldManager, opts.subresource ?? '');
         if (opts.dryRun) throw new DryRunDone();
         return this.toStorage(result);
       };

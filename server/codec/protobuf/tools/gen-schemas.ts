@@ -1,7 +1,8 @@
 // Writes types/*.ts: one schema per protobuf message of the API groups Capstan serves. Field
 // numbers and protobuf types come from upstream's generated.proto, JSON names, omitempty,
-// pointers and inlining from the Go struct tags beside it, kinds from register.go; a field
-// the two sources disagree on stops the run. Only those facts are kept, in our own format.
+// pointers and inlining from the Go struct tags beside it, kinds from register.go. A field
+// number found in only one of the two stops the run; where the names differ the JSON name
+// wins (and is reported). Only those facts are kept, in our own format.
 //
 //   git clone --bare https://github.com/kubernetes/api; git clone --bare …/apimachinery
 //   npx tsx server/codec/protobuf/tools/gen-schemas.ts <api.git> <apimachinery.git> [ref]
