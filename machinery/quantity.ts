@@ -208,7 +208,8 @@ function cmpRaw(au: bigint, as: number, bu: bigint, bs: number): -1 | 0 | 1 {
     const x = ma * pow10(as - m), y = mb * pow10(bs - m);
     c = x === y ? 0 : x > y ? 1 : -1;
   }
-  return (c * sa) as -1 | 0 | 1;
+  if (c === 0) return 0;
+  return (c * sa) as -1 | 1;
 }
 
 export function cmp(a: Quantity, b: Quantity): -1 | 0 | 1 {

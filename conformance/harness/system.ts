@@ -2,7 +2,7 @@
 // data dir and port (embedded store, or a fresh database in the run's PostgreSQL), and hands out
 // the kubeconfig the real kubectl and client libraries use.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
@@ -16,6 +16,8 @@ export interface SystemOptions {
   databaseUrl?: string;
   extraArgs?: string[];
   env?: Record<string, string>;
+  /** Another system's data dir whose certificates this one shares (replicas of one cluster). */
+  pkiFrom?: string;
 }
 
 export interface System {
@@ -45,6 +47,7 @@ export async function freePort(): Promise<number> {
 
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'capstan-sys-'));
+  if (opts.pkiFrom) cpSync(path.join(opts.pkiFrom, 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   const port = await freePort();
   const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), opts.command ?? 'apiserver', '--data-dir', dataDir, '--port', String(port)];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
