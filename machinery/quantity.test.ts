@@ -146,6 +146,8 @@ describe('ParseQuantity: value, format and serialised form', () => {
     ['-0', '0', 'DecimalSI'],
     // upstream has no decimal suffix beyond E and prints the bare digits
     ['1000E', '1', 'DecimalSI'],
+    // a tiny exponent rounds up to nano without expanding 10^n
+    ['1e-999999999', '1e-9', 'DecimalExponent'],
   ])('%s serialises as %s (%s)', (input, serialised, format) => {
     const got = q(input);
     expect(got.toString()).toBe(serialised);

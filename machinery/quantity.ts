@@ -27,6 +27,9 @@ const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' 
 /** Divides by 10^n, rounding away from zero (upstream's "round up"). Returns the result and exactness. */
 function divRoundUp(v: bigint, n: number): [bigint, boolean] {
   if (n <= 0) return [v * pow10(-n), true];
+  if (v === 0n) return [0n, true];
+  // Dividing by more digits than v has leaves a fraction only: skip building 10^n (1e-999999999).
+  if (n > abs(v).toString().length) return [v > 0n ? 1n : -1n, false];
   const d = pow10(n);
   const q = v / d;
   const r = v % d;

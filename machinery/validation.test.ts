@@ -199,6 +199,7 @@ describe('IsValidIP (strict)', () => {
     ['001.002.003.004', ['must not have leading 0s']],
     ['::ffff:1.2.3.4', ['must not be an IPv4-mapped IPv6 address']],
     ['::ffff:0:1', ['must not be an IPv4-mapped IPv6 address']],
+    ['::ffff:01.2.3.4', ['must not have leading 0s']],
     ['2001:DB8::1', ['must be in canonical form ("2001:db8::1")']],
     ['2001:db8:0:0:0:0:0:1', ['must be in canonical form ("2001:db8::1")']],
     ['0:0:0:0:0:0:0:1', ['must be in canonical form ("::1")']],

@@ -408,10 +408,9 @@ function ipString(b: number[]): string {
 export function isValidIP(value: string): string[] {
   const ip = parseIP(value);
   if (!ip) return ['must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'];
-  const errs: string[] = [];
-  if (!ip.strict) errs.push('must not have leading 0s');
-  if (ip.v6 && isV4Mapped(ip.bytes)) errs.push('must not be an IPv4-mapped IPv6 address');
-  if (errs.length > 0) return errs;
+  // netip.ParseAddr fails on leading zeros, and then nothing else is checked.
+  if (!ip.strict) return ['must not have leading 0s'];
+  if (ip.v6 && isV4Mapped(ip.bytes)) return ['must not be an IPv4-mapped IPv6 address'];
   const canonical = ipString(ip.bytes);
   if (value !== canonical) return [`must be in canonical form (${goQuote(canonical)})`];
   return [];

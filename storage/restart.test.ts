@@ -2,6 +2,7 @@
 // fail fast with Unavailable while it is down, everything works again once it is back, and
 // watches opened across the restart miss nothing.
 import { describe, it, expect } from 'vitest';
+import pg from 'pg';
 import { PgDriver } from './drivers/pg.ts';
 import { SqlStore, type SqlStoreOptions } from './sqlstore.ts';
 import { isStorageError, type StoredObject, type WatchEvent } from './store.ts';
@@ -86,7 +87,6 @@ describe('a PostgreSQL restart under a running store', () => {
       while ((!onA.at.has(first.rv) || !onB.at.has(first.rv)) && Date.now() - firstAt < 10_000) await sleep(5);
       // The reader here wakes on the write itself, not at the end of its error back-off; the other
       // process as soon as its LISTEN reconnects (back-off capped at 1 s) and reads on reconnect.
-      console.log("LAT", (onA.at.get(first.rv) ?? Infinity) - firstAt, (onB.at.get(first.rv) ?? Infinity) - afterRestart, firstAt - afterRestart);
       expect((onA.at.get(first.rv) ?? Infinity) - firstAt).toBeLessThan(1_000);
       expect((onB.at.get(first.rv) ?? Infinity) - afterRestart).toBeLessThan(2_500);
       // Then NOTIFY alone (the other process polls once a minute) delivers promptly.
@@ -98,6 +98,12 @@ describe('a PostgreSQL restart under a running store', () => {
       await sleep(300);
       writing = false;
       await writer;
+      // Each process holds exactly one LISTEN session again: reconnecting did not leak any.
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      const listening = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'LISTEN %'`);
+      await admin.end();
+      expect(listening.rows[0]!.n).toBe('2');
 
       // What the database holds (creates only, so the current list is the whole history): every
       // acknowledged write is in it, and the watchers must deliver exactly it.

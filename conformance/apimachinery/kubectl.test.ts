@@ -75,7 +75,9 @@ describe('kubectl against Capstan', () => {
   it('answers a field selector the resource does not support with upstream\'s error', async () => {
     const r = await kubectl(sys, ['get', 'cm', '--field-selector', 'spec.foo=bar']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('field label not supported: spec.foo');
+    expect(r.stderr).toContain('"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    const pods = await kubectl(sys, ['get', 'pods', '--field-selector', 'spec.foo=bar']);
+    expect(pods.stderr).toContain('field label not supported: spec.foo');
   });
 
   it('prints -o yaml, -o json, jsonpath and custom-columns', async () => {

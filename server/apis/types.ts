@@ -3,6 +3,7 @@
 // (PrepareForCreate, Validate, PrepareForUpdate, ValidateUpdate, Canonicalize) as data.
 import type { FieldError } from '../../machinery/fieldpath.ts';
 import type { FieldPath } from '../../machinery/fieldpath.ts';
+import type { Store } from '../../storage/store.ts';
 
 export type KubeObject = {
   apiVersion?: string;
@@ -62,6 +63,20 @@ export interface StrategyContext {
   /** The request's namespace (empty for cluster-scoped). */
   namespace: string;
   now: Date;
+  /**
+   * PROPOSED (filled by the registry from the authenticated request, when it has one): who is
+   * asking, as upstream's genericapirequest.UserFrom(ctx). CertificateSigningRequests record
+   * their requestor from it on create.
+   */
+  user?: RequestUser;
+}
+
+/** The requesting user as a strategy sees it (upstream's user.Info). */
+export interface RequestUser {
+  name: string;
+  uid?: string;
+  groups?: string[];
+  extra?: Record<string, string[]>;
 }
 
 /** The resource's behaviour as upstream's rest.RESTCreateStrategy / RESTUpdateStrategy. */
@@ -88,7 +103,8 @@ export interface Strategy<T extends KubeObject = KubeObject> {
  * stored object on a status write; a strategy may adjust the result further.
  */
 export interface StatusStrategy<T extends KubeObject = KubeObject> {
-  prepareForUpdate?(obj: T, old: T): void;
+  /** `ctx` is PROPOSED (not yet passed by the registry): CSR conditions are stamped with ctx.now. */
+  prepareForUpdate?(obj: T, old: T, ctx?: StrategyContext): void;
   validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
 }
 
@@ -139,8 +155,61 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   extraSubresources?: Array<{
     name: string; kind: string; group?: string; version?: string; verbs: string[];
     /** For an update-only subresource: the stored object with what this subresource may change taken from `obj`. */
-    update?(obj: T, old: T): T;
+    update?(obj: T, old: T, ctx?: StrategyContext): T;
+    /**
+     * PROPOSED (not yet called by the registry): validation of the result of `update` against
+     * the stored object, as upstream's per-subresource strategies (certificatesigningrequests/approval).
+     */
+    validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
   }>;
+  /** PROPOSED: store work around writes (see StoreHooks). */
+  storeHooks?: StoreHooks<T>;
+  /** PROPOSED: this version is a view of another version's stored form (see Conversion). */
+  conversion?: Conversion;
+  /**
+   * PROPOSED: objects the server computes rather than stores (componentstatuses): get and list
+   * read this instead of the store; such a resource serves only get and list.
+   */
+  computed?(ctx: { store: Store; now: Date }): Promise<T[]>;
+}
+
+/** What a store hook may use: the store itself, and whether the request is a dry run. */
+export interface StoreHookContext {
+  store: Store;
+  /** A dry run must check what it would take but write nothing. */
+  dryRun: boolean;
+}
+
+/** Called once the write it belongs to has committed (true) or failed (false); releases or keeps what was taken. */
+export type FinishFunc = (success: boolean) => Promise<void>;
+
+/**
+ * PROPOSED (not yet called by server/registry/generic.ts — see the lead's note): async work against
+ * the store that must accompany a write, as upstream's generic Store BeginCreate / BeginUpdate /
+ * AfterDelete fields (the Service REST allocates cluster IPs and node ports there). The registry
+ * calls `beginCreate` after the strategy has defaulted and validated the object and before
+ * storing it, then `finish(true|false)` by the outcome; `beginUpdate` inside each update attempt
+ * (a retried attempt finishes the previous one with false); `afterDelete` once the object is
+ * gone from storage (also when the last finalizer is cleared). They may change the object and
+ * may throw a StatusError (e.g. 422 with field causes).
+ */
+export interface StoreHooks<T extends KubeObject = KubeObject> {
+  beginCreate?(obj: T, ctx: StoreHookContext): Promise<FinishFunc>;
+  beginUpdate?(obj: T, old: T, ctx: StoreHookContext): Promise<FinishFunc>;
+  afterDelete?(obj: T, ctx: StoreHookContext): Promise<void>;
+}
+
+/**
+ * PROPOSED (not yet honoured by the registry): a version served from another version's stored
+ * form (autoscaling/v1 HorizontalPodAutoscaler over the stored autoscaling/v2 object). The
+ * registry converts a decoded body with `toStorage` before any strategy runs (strategies see the
+ * storage form, as upstream validates its internal form), and every object it returns, lists or
+ * watches with `fromStorage`. Both versions share the storage key prefix.
+ */
+export interface Conversion {
+  storageVersion: string;
+  toStorage(obj: KubeObject): KubeObject;
+  fromStorage(obj: KubeObject): KubeObject;
 }
 
 export function defineResource<T extends KubeObject>(def: ResourceDef<T>): ResourceDef<T> {

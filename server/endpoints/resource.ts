@@ -66,7 +66,9 @@ export function predicateOf(def: AnyResource, q: URLSearchParams, name?: string)
   const fieldSel = fs ? parseFieldSelector(fs) : undefined;
   if (fieldSel) {
     const allowed = ['metadata.name', ...(def.namespaced ? ['metadata.namespace'] : []), ...Object.keys(def.fieldSelectors ?? {})];
-    checkFieldSelector(fieldSel, allowed, { group: def.group, resource: def.plural });
+    // Kinds with their own field selectors say "field label not supported"; the rest say
+    // "not a known field selector", as upstream's two code paths do.
+    checkFieldSelector(fieldSel, allowed, { group: def.group, resource: def.plural }, def.fieldSelectors ? {} : { unsupportedMessage: 'notKnown' });
   }
   if ((!labelSel || labelSel.empty()) && (!fieldSel || fieldSel.empty())) return undefined;
   return (obj: KubeObject) =>

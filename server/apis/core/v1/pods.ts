@@ -6,7 +6,7 @@ import { isDNS1123Label } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
 import { age, ageColumn, nameColumn, since } from '../../common/age.ts';
 
-interface Container {
+export interface Container {
   name?: string; image?: string; imagePullPolicy?: string; terminationMessagePath?: string; terminationMessagePolicy?: string;
   resources?: object; ports?: Array<{ containerPort?: number; protocol?: string }>;
 }
@@ -15,12 +15,14 @@ interface ContainerStatus {
   state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number }; running?: object };
   lastState?: { terminated?: { finishedAt?: string } };
 }
+export interface PodSpec {
+  containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; dnsPolicy?: string; schedulerName?: string;
+  terminationGracePeriodSeconds?: number; securityContext?: object; nodeName?: string; serviceAccountName?: string;
+  hostNetwork?: boolean; enableServiceLinks?: boolean; priority?: number; preemptionPolicy?: string; readinessGates?: Array<{ conditionType: string }>;
+  activeDeadlineSeconds?: number; nodeSelector?: Record<string, string>;
+}
 export type Pod = KubeObject & {
-  spec?: {
-    containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; dnsPolicy?: string; schedulerName?: string;
-    terminationGracePeriodSeconds?: number; securityContext?: object; nodeName?: string; serviceAccountName?: string;
-    hostNetwork?: boolean; enableServiceLinks?: boolean; priority?: number; preemptionPolicy?: string; readinessGates?: Array<{ conditionType: string }>;
-  };
+  spec?: PodSpec;
   status?: {
     phase?: string; reason?: string; podIP?: string; nominatedNodeName?: string; qosClass?: string;
     containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[];
@@ -28,7 +30,7 @@ export type Pod = KubeObject & {
   };
 };
 
-function defaultContainer(c: Container): void {
+export function defaultContainer(c: Container): void {
   if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
   if (!c.imagePullPolicy) {
@@ -38,6 +40,27 @@ function defaultContainer(c: Container): void {
   }
   if (!c.resources) c.resources = {};
   for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
+}
+
+/** Upstream's SetDefaults_PodSpec plus container defaults: what pod templates get as well as pods. */
+export function defaultPodSpec(spec: PodSpec): void {
+  spec.restartPolicy ??= 'Always';
+  spec.dnsPolicy ??= 'ClusterFirst';
+  spec.schedulerName ??= 'default-scheduler';
+  spec.terminationGracePeriodSeconds ??= 30;
+  spec.securityContext ??= {};
+  for (const c of spec.containers ?? []) defaultContainer(c);
+  for (const c of spec.initContainers ?? []) defaultContainer(c);
+}
+
+/** The pod spec checks shared by pods and pod templates, with paths under `path` (e.g. `spec.template.spec`). */
+export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): FieldError[] {
+  const names = new Set<string>();
+  const errs = validateContainers(spec?.containers, path.child('containers'), true, names);
+  errs.push(...validateContainers(spec?.initContainers, path.child('initContainers'), false, names));
+  const rp = spec?.restartPolicy;
+  if (rp && !['Always', 'OnFailure', 'Never'].includes(rp)) errs.push(field.notSupported(path.child('restartPolicy'), rp, ['Always', 'Never', 'OnFailure']));
+  return errs;
 }
 
 function validateContainers(list: Container[] | undefined, path: FieldPath, required: boolean, names: Set<string>): FieldError[] {
@@ -83,27 +106,16 @@ export const pods = defineResource<Pod>({
   strategy: {
     defaults(pod) {
       const spec = (pod.spec ??= {});
-      spec.restartPolicy ??= 'Always';
-      spec.dnsPolicy ??= 'ClusterFirst';
-      spec.schedulerName ??= 'default-scheduler';
-      spec.terminationGracePeriodSeconds ??= 30;
-      spec.securityContext ??= {};
+      defaultPodSpec(spec);
       spec.enableServiceLinks ??= true;
       spec.preemptionPolicy ??= 'PreemptLowerPriority';
       spec.priority ??= 0;
-      for (const c of spec.containers ?? []) defaultContainer(c);
-      for (const c of spec.initContainers ?? []) defaultContainer(c);
     },
     prepareForCreate(pod) {
       pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
     },
     validate(pod) {
-      const names = new Set<string>();
-      const errs = validateContainers(pod.spec?.containers, FieldPath.root('spec', 'containers'), true, names);
-      errs.push(...validateContainers(pod.spec?.initContainers, FieldPath.root('spec', 'initContainers'), false, names));
-      const rp = pod.spec?.restartPolicy;
-      if (rp && !['Always', 'OnFailure', 'Never'].includes(rp)) errs.push(field.notSupported(FieldPath.root('spec', 'restartPolicy'), rp, ['Always', 'Never', 'OnFailure']));
-      return errs;
+      return validatePodSpec(pod.spec, FieldPath.root('spec'));
     },
   },
   status: {},

@@ -1,0 +1,90 @@
+// The controller manager: every controller of this process over one set of shared informers,
+// as kube-controller-manager. `capstan up` runs it in-process; `capstan controller-manager
+// --kubeconfig …` runs it alone.
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import {
+  Backoff, InformerFactory, makeClients, newEventRecorder, restEventSink, restLeaseClient, runLeaderElection, sleep,
+  type Controller, type ControllerEnv, type EventRecorder,
+} from '../client/index.ts';
+import { namespaceController } from './namespace.ts';
+import { serviceAccountsController } from './serviceaccounts.ts';
+import { garbageCollector } from './garbagecollector.ts';
+
+export { namespaceController } from './namespace.ts';
+export { serviceAccountsController } from './serviceaccounts.ts';
+export { garbageCollector, GarbageCollector } from './garbagecollector.ts';
+
+/** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
+export function defaultControllers(): Controller[] {
+  return [namespaceController, serviceAccountsController, garbageCollector()];
+}
+
+export interface ControllerManagerOptions {
+  kubeconfig: string | KubeConfig;
+  signal: AbortSignal;
+  /** Default: defaultControllers(). */
+  controllers?: Controller[];
+  log?: (msg: string) => void;
+  /**
+   * Run only while holding this Lease (upstream's --leader-elect). Off by default until the API
+   * server serves coordination.k8s.io/v1 leases.
+   */
+  leaderElection?: { namespace?: string; name?: string; identity?: string };
+}
+
+export interface RunningControllerManager {
+  /** Resolves once every controller has stopped after the signal aborted. */
+  done: Promise<void>;
+}
+
+export function startControllerManager(opts: ControllerManagerOptions): RunningControllerManager {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const clients = makeClients(opts.kubeconfig, { userAgent: 'capstan-controller-manager' });
+  const controllers = opts.controllers ?? defaultControllers();
+  const identity = opts.leaderElection?.identity ?? `${hostname()}_${process.pid}`;
+
+  const runAll = async (signal: AbortSignal) => {
+    const informers = new InformerFactory(clients.rest, { log });
+    const recorders: EventRecorder[] = [];
+    const env: ControllerEnv = {
+      clients, informers, log,
+      recorder: (component) => {
+        const r = newEventRecorder({ sink: restEventSink(clients.rest), component, host: hostname(), log });
+        recorders.push(r);
+        return r;
+      },
+    };
+    await Promise.all(controllers.map((c) => runRestarting(c, env, signal, log)));
+    await informers.done();
+    await Promise.all(recorders.map((r) => r.flush()));
+  };
+
+  const le = opts.leaderElection;
+  const done = (le
+    ? runLeaderElection({
+      client: restLeaseClient(clients.rest, le.namespace ?? 'kube-system', le.name ?? 'kube-controller-manager'),
+      lease: { namespace: le.namespace ?? 'kube-system', name: le.name ?? 'kube-controller-manager' },
+      identity, log,
+      onStartedLeading: (leading) => runAll(leading),
+    }, opts.signal)
+    : runAll(opts.signal)
+  ).finally(() => clients.rest.close());
+  return { done };
+}
+
+/** A controller whose run() fails unexpectedly is logged and started again after a back-off. */
+async function runRestarting(c: Controller, env: ControllerEnv, signal: AbortSignal, log: (m: string) => void): Promise<void> {
+  const backoff = new Backoff(1_000, 60_000);
+  while (!signal.aborted) {
+    try {
+      await c.run(env, signal);
+      return;
+    } catch (e) {
+      if (signal.aborted) return;
+      const delay = backoff.next();
+      log(`controller ${c.name} failed (restarting in ${Math.round(delay)} ms): ${(e as Error)?.stack ?? String(e)}`);
+      await sleep(delay, signal);
+    }
+  }
+}
