@@ -26,6 +26,20 @@ export interface SqlStoreOptions {
 
 interface Raw { rv: bigint; text: string }
 
+/** Deep equality of two JSON texts regardless of object key order. */
+function sameJSON(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
 const rvOf = (row: Row | undefined): bigint => BigInt((row?.rv as string | number | null) ?? 0);
 const MAX_UPDATE_ATTEMPTS = 100;
 const CATCH_UP_BATCH = 1_000;
@@ -168,7 +182,8 @@ export class SqlStore implements Store {
       if (cur) this.checkPreconditions(key, cur, opts.preconditions);
       const next = await tryUpdate(cur ? { key, rv: cur.rv, obj: decode(cur.text, cur.rv) } : undefined);
       const text = encode(next);
-      if (cur && text === cur.text) return { key, rv: cur.rv, obj: decode(cur.text, cur.rv) };
+      // No change, whatever order its keys came in: nothing is written and the RV stays.
+      if (cur && (text === cur.text || sameJSON(text, cur.text))) return { key, rv: cur.rv, obj: decode(cur.text, cur.rv) };
       const [row] = cur
         ? await this.driver.query(queries.update, [key, cur.rv.toString(), text])
         : await this.driver.query(queries.create, [key, text]);

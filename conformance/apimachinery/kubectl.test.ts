@@ -132,6 +132,47 @@ describe('kubectl against Capstan', () => {
     expect(cm.metadata.labels).toBeUndefined();
   });
 
+  it('creates from a multi-document file with create -f', async () => {
+    const n = ns();
+    await kubectlOk(sys, ['create', 'namespace', n]);
+    const file = path.join(tmp, `${n}-create.yaml`);
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n  namespace: ${n}\ndata: {a: b}\n---\napiVersion: v1\nkind: Secret\nmetadata:\n  name: two\n  namespace: ${n}\nstringData: {k: v}\n`);
+    const out = await kubectlOk(sys, ['create', '-f', file]);
+    expect(out).toContain('configmap/one created');
+    expect(out).toContain('secret/two created');
+    expect(Buffer.from(await kubectlOk(sys, ['get', 'secret', 'two', '-n', n, '-o', 'jsonpath={.data.k}']), 'base64').toString()).toBe('v');
+    const again = await kubectl(sys, ['create', '-f', file]);
+    expect(again.stderr).toContain('Error from server (AlreadyExists): error when creating');
+  });
+
+  it('applies server-side twice, refuses a conflicting manager, and takes over with --force-conflicts', async () => {
+    const n = ns();
+    await kubectlOk(sys, ['create', 'namespace', n]);
+    const file = path.join(tmp, `${n}-ssa.yaml`);
+    writeFileSync(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n  namespace: ${n}\ndata:\n  k: mine\n`);
+    expect(await kubectlOk(sys, ['apply', '--server-side', '-f', file])).toContain('configmap/ssa serverside-applied');
+    const first = await kubectlOk(sys, ['get', 'cm', 'ssa', '-n', n, '-o', 'jsonpath={.metadata.resourceVersion}']);
+    await kubectlOk(sys, ['apply', '--server-side', '-f', file]);
+    expect(await kubectlOk(sys, ['get', 'cm', 'ssa', '-n', n, '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(first);
+    await kubectlOk(sys, ['patch', 'cm', 'ssa', '-n', n, '--field-manager=intruder', '-p', '{"data":{"k":"theirs"}}']);
+    const conflict = await kubectl(sys, ['apply', '--server-side', '-f', file]);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "intruder" using v1: .data.k');
+    await kubectlOk(sys, ['apply', '--server-side', '--force-conflicts', '-f', file]);
+    const cm = JSON.parse(await kubectlOk(sys, ['get', 'cm', 'ssa', '-n', n, '-o', 'json', '--show-managed-fields'])) as { data: { k: string }; metadata: { managedFields: Array<{ manager: string; operation: string }> } };
+    expect(cm.data.k).toBe('mine');
+    expect(cm.metadata.managedFields.map((m) => [m.manager, m.operation])).toContainEqual(['kubectl', 'Apply']);
+  });
+
+  it('prints pods with -o wide columns', async () => {
+    const n = ns();
+    await kubectlOk(sys, ['create', 'namespace', n]);
+    await kubectlOk(sys, ['run', 'web', '-n', n, '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
+    const out = await kubectlOk(sys, ['get', 'pods', '-n', n, '-o', 'wide']);
+    expect(out.split('\n')[0]).toMatch(/^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/);
+    expect(out).toMatch(/web\s+0\/1\s+Pending\s+0\s+\d+s\s+<none>\s+<none>\s+<none>\s+<none>/);
+  });
+
   it('edits an object with a scripted EDITOR', async () => {
     const n = ns();
     await kubectlOk(sys, ['create', 'namespace', n]);

@@ -44,6 +44,10 @@ export class FieldSet {
     yield* this.paths.values();
   }
 
+  equals(other: FieldSet): boolean {
+    return this.size === other.size && [...this].every((p) => other.has(p));
+  }
+
   union(other: FieldSet): FieldSet {
     return FieldSet.of([...this, ...other]);
   }
@@ -544,11 +548,14 @@ export function applyConfiguration(live: unknown, config: unknown, schema: Patch
     merged = removeFields(merged, leavesOnly(dropped, configSet.union(others)), schema);
   }
 
+  // A no-op apply keeps the entry's time, so applying the same configuration twice writes
+  // nothing (upstream leaves the object, and its resourceVersion, untouched).
+  const unchanged = previous !== undefined && previous.set.equals(configSet) && JSON.stringify(merged) === JSON.stringify(liveObj);
   const entry: ManagedFieldsEntry = {
     manager: opts.manager,
     operation: 'Apply',
     apiVersion: opts.apiVersion,
-    time: opts.time,
+    time: unchanged && previous.entry.time ? previous.entry.time : opts.time,
     fieldsType: 'FieldsV1',
     fieldsV1: {},
   };

@@ -69,6 +69,12 @@ export interface StrategyContext {
    * their requestor from it on create.
    */
   user?: RequestUser;
+  /**
+   * PROPOSED (set by the registry): which write runs the strategy. The registry calls `validate`
+   * on update too; resources whose create-only rules must not run then (events.k8s.io Events,
+   * upstream's ValidateEventCreate) check this.
+   */
+  operation?: 'CREATE' | 'UPDATE';
 }
 
 /** The requesting user as a strategy sees it (upstream's user.Info). */
