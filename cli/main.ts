@@ -8,12 +8,14 @@ import { startCompactor } from '../storage/compactor.ts';
 import { startApiServer, type RunningApiServer } from '../server/index.ts';
 import { ensurePki } from '../server/pki.ts';
 import { writeKubeconfig } from '../server/kubeconfig.ts';
+import { startControllerManager } from '../controllers/index.ts';
 
 const USAGE = `Usage: capstan <command> [flags]
 
 Commands:
-  up          the whole cluster in one process (embedded store by default)
-  apiserver   just the API server (use --database-url to share PostgreSQL between replicas)
+  up                  the whole cluster in one process (embedded store by default)
+  apiserver           just the API server (use --database-url to share PostgreSQL between replicas)
+  controller-manager  just the controllers, against --kubeconfig
 
 Flags:
   --data-dir DIR        state, certificates and kubeconfig (default ./.capstan)
@@ -21,6 +23,8 @@ Flags:
   --database-url URL    postgres://… : a real PostgreSQL instead of the embedded store
   --nodes N             Docker nodes to run (up)
   --simulated-nodes N   simulated nodes (up; scale tests only)
+  --kubeconfig FILE     the cluster to run against (controller-manager)
+  --leader-elect        hold a Lease while running, so replicas take turns (controller-manager)
 `;
 
 async function main(): Promise<void> {
@@ -38,15 +42,29 @@ async function main(): Promise<void> {
       'database-url': { type: 'string' },
       nodes: { type: 'string', default: '0' },
       'simulated-nodes': { type: 'string', default: '0' },
+      kubeconfig: { type: 'string' },
+      'leader-elect': { type: 'boolean', default: false },
     },
   });
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  if (command === 'controller-manager') {
+    if (!values.kubeconfig) {
+      process.stderr.write('capstan controller-manager: --kubeconfig is required\n');
+      process.exit(2);
+    }
+    const ac = new AbortController();
+    const cm = startControllerManager({ kubeconfig: values.kubeconfig, signal: ac.signal, log, ...(values['leader-elect'] ? { leaderElection: {} } : {}) });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
+    await cm.done;
+    // Upstream exits when it loses leadership; a supervisor restarts it.
+    process.exit(ac.signal.aborted ? 0 : 1);
+  }
   if (command !== 'up' && command !== 'apiserver') {
     process.stderr.write(`capstan: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     process.exit(2);
   }
   const dataDir = path.resolve(values['data-dir']!);
   mkdirSync(dataDir, { recursive: true });
-  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
   const databaseUrl = values['database-url'];
   const store: SqlStore = await openStore(databaseUrl ? { databaseUrl, logger: log } : { dataDir: path.join(dataDir, 'db'), logger: log });
   const compactor = startCompactor(store, {});
@@ -68,6 +86,9 @@ async function main(): Promise<void> {
     clientCertPem: pki.adminCert, clientKeyPem: pki.adminKey, clusterName: 'capstan', contextName: 'capstan',
   });
   log(`capstan ${command}: API server at ${api.url} (store: ${databaseUrl ? 'postgresql' : 'embedded'})`);
+  // `up` runs every component in this process, each an API client with its own loops.
+  const components = new AbortController();
+  const controllers = command === 'up' ? startControllerManager({ kubeconfig, signal: components.signal, log }) : undefined;
   process.stdout.write(`\nCapstan is up. Use it with:\n\n  export KUBECONFIG=${kubeconfig}\n  kubectl get namespaces\n\n`);
 
   let stopping = false;
@@ -75,6 +96,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`capstan: ${signal}, shutting down`);
+    components.abort();
+    await controllers?.done;
     await api.close();
     await compactor.stop();
     await store.close();

@@ -111,7 +111,8 @@ export function newEventRecorder(opts: EventRecorderOptions): EventRecorder {
     event(obj, type, reason, message) {
       if (pending >= maxPending) return;
       const meta = obj.metadata ?? {};
-      const t = now();
+      // metav1.Time has whole seconds on the wire.
+      const t = new Date(Math.floor(now().getTime() / 1000) * 1000);
       const namespace = meta.namespace || 'default';
       // Upstream names events "<object>.<unix nanoseconds in hex>".
       const nanos = BigInt(t.getTime()) * 1_000_000n + BigInt(seq++ % 1_000_000);

@@ -103,21 +103,30 @@ describe('Informer', () => {
     await running;
   });
 
-  it('restarts a failed watch with back-off from its last resourceVersion, without listing again', async () => {
-    const lw = new FakeLW([async () => ({ items: [], resourceVersion: '10' })], [
+  it('starts over with a list, after back-off, when a watch fails; resumes a watch that just ended', async () => {
+    const lw = new FakeLW([
+      async () => ({ items: [], resourceVersion: '10' }),
+      async () => ({ items: [obj('a', 'x', '11')], resourceVersion: '12' }),
+      async () => ({ items: [obj('a', 'x', '11')], resourceVersion: '13' }),
+      async () => ({ items: [obj('a', 'x', '11')], resourceVersion: '14' }),
+    ], [
       async (emit) => { emit({ type: 'ADDED', object: obj('a', 'x', '11') }); throw new Error('connection reset'); },
       async () => { throw new ApiError(500, 'InternalError', 'boom'); },
       async (emit) => { emit({ type: 'ERROR', status: { code: 500, reason: 'InternalError', message: 'stream broke' } }); await new Promise(() => {}); },
+      // The server's timeout: a normal end, resumed from the last RV (a bookmark's here).
+      async (emit) => { emit({ type: 'BOOKMARK', resourceVersion: '20' }); },
     ]);
     const logs: string[] = [];
     const inf = new Informer(lw, { backoff: fast, log: (m) => logs.push(m) });
+    const events = recorder(inf);
     const ac = new AbortController();
     const running = inf.run(ac.signal);
-    await until(() => lw.watchRVs.length === 4);
-    expect(lw.listCalls).toBe(1);
-    expect(lw.watchRVs).toEqual(['10', '11', '11', '11']);
+    await until(() => lw.watchRVs.length === 5);
+    expect(lw.listCalls).toBe(4);
+    expect(lw.watchRVs).toEqual(['10', '12', '13', '14', '20']);
     expect(logs.filter((l) => /watch failed/.test(l))).toHaveLength(3);
-    expect(inf.keys()).toEqual(['a/x']);
+    // The lists found nothing new: no events beyond the first add.
+    expect(events).toEqual(['add a/x@11']);
     ac.abort();
     await running;
   });

@@ -1,8 +1,10 @@
 // Shared informers: list, then watch from the list's resourceVersion, into an in-memory cache
 // keyed by namespace/name with optional indexes, telling handlers of adds, updates and deletes.
 // Upstream: client-go's reflector + DeltaFIFO + indexer + sharedIndexInformer. client-node's own
-// informer stops on any error but 410; this one restarts with back-off after every error, lists
-// again on 410 Expired, and resumes a watch that simply ended from its last resourceVersion.
+// informer stops on any error but 410; this one lists again at once on 410 Expired, starts over
+// (list, then watch) with back-off after any other failure, and resumes a watch that simply ended
+// (the server's timeout) from its last resourceVersion.
+import { setMaxListeners } from 'node:events';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Backoff, sleep } from './backoff.ts';
 import { ApiError, isExpired, resourceId, type Resource, type RestClient, type WatchEvent } from './rest.ts';
@@ -197,6 +199,9 @@ export class Informer<T extends KubernetesObject> implements Lister<T> {
           if (healthy) backoff.reset();
           const delay = backoff.next();
           this.log(`informer ${this.name}: ${needList ? 'list' : 'watch'} failed (retrying in ${Math.round(delay)} ms): ${(e as Error)?.message ?? String(e)}`);
+          // Upstream's reflector starts over with a list after any failure: the server may have
+          // restarted on other storage, where our resourceVersion means nothing.
+          needList = true;
           await sleep(delay, signal);
         }
       }
@@ -359,8 +364,13 @@ export class InformerFactory {
   /** Starts every informer (and later ones) until the signal aborts. */
   start(signal: AbortSignal): void {
     if (this.signal) return;
-    this.signal = signal;
-    for (const e of this.entries.values()) this.startEntry(e, signal);
+    // One listener on the caller's signal; the informers listen on ours (as many as there are resources).
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    if (signal.aborted) root.abort();
+    else signal.addEventListener('abort', () => root.abort(), { once: true });
+    this.signal = root.signal;
+    for (const e of this.entries.values()) this.startEntry(e, root.signal);
   }
 
   private startEntry(e: Entry, signal: AbortSignal): void {

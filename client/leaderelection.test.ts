@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
-import { recordOf, releasedRecord, runLeaderElection, tryAcquireOrRenew, type LeaseClient, type Observed } from './leaderelection.ts';
-import { ApiError } from './rest.ts';
+import { leases } from '../server/apis/coordination/v1/leases.ts';
+import { createDatabaseAt } from '../test/postgres.ts';
+import { startTestApiServer } from '../test/apiserver.ts';
+import { leasesResource, recordOf, releasedRecord, restLeaseClient, runLeaderElection, tryAcquireOrRenew, type LeaseClient, type Observed } from './leaderelection.ts';
+import { ApiError, RestClient } from './rest.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -145,5 +148,44 @@ describe('runLeaderElection', () => {
       client: new MemoryLease(), lease: { namespace: 'n', name: 'x' }, identity: 'a',
       leaseDurationMs: 100, renewDeadlineMs: 200, retryPeriodMs: 50, onStartedLeading: () => {},
     }, new AbortController().signal)).rejects.toThrow(/leaseDuration > renewDeadline/);
+  });
+});
+
+describe('leader election against the API server', () => {
+  it('elects through a coordination.k8s.io/v1 Lease and hands over on release', async () => {
+    const srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')) });
+    // Served once the resource list registers it; registered here so this runs today.
+    if (!srv.api.registry('coordination.k8s.io', 'v1', 'leases')) srv.api.register(leases);
+    const rest = new RestClient(srv.kubeconfig);
+    try {
+      const leading: string[] = [];
+      const run = (id: string, ac: AbortController) => runLeaderElection({
+        client: restLeaseClient(rest, 'kube-system', 'capstan-test'), lease: { namespace: 'kube-system', name: 'capstan-test' },
+        identity: id, ...timing, log: () => {},
+        onStartedLeading: (signal) => { leading.push(id); return new Promise<void>((r) => signal.addEventListener('abort', () => r())); },
+      }, ac.signal);
+      const a = new AbortController();
+      const b = new AbortController();
+      const ra = run('a', a);
+      await until(() => leading.length === 1);
+      const rb = run('b', b);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(leading).toEqual(['a']);
+      const held = await rest.get(leasesResource, 'kube-system', 'capstan-test');
+      expect(held.spec).toMatchObject({ holderIdentity: 'a', leaseDurationSeconds: 1, leaseTransitions: 0 });
+      // MicroTime on the wire: microseconds.
+      const raw = (await rest.request('GET', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/capstan-test')) as { spec: { renewTime: string } };
+      expect(raw.spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      a.abort();
+      await ra;
+      await until(() => leading.length === 2);
+      expect((await rest.get(leasesResource, 'kube-system', 'capstan-test')).spec).toMatchObject({ holderIdentity: 'b', leaseTransitions: 1 });
+      b.abort();
+      await rb;
+      expect((await rest.get(leasesResource, 'kube-system', 'capstan-test')).spec?.holderIdentity).toBe('');
+    } finally {
+      rest.close();
+      await srv.close();
+    }
   });
 });

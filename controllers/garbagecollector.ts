@@ -130,7 +130,9 @@ export class GarbageCollector {
           try { await this.resyncMonitors(signal); } catch (e) { this.log(`discovery failed: ${(e as Error).message}`); }
         }
       })();
-      await runWorkers(this.queue, this.opts.workers ?? 5, (uid) => this.sync(uid, signal), signal, this.log, () => {
+      await runWorkers(this.queue, this.opts.workers ?? 5, (uid) => this.sync(uid, signal).catch((e: unknown) => {
+        throw new Error(`${this.describe(uid)}: ${(e as Error)?.message ?? String(e)}`);
+      }), signal, this.log, () => {
         if (this.dropped && this.queue.size() < this.queue.maxLen / 2) {
           this.dropped = false;
           for (const uid of this.nodes.keys()) if (!this.queue.add(uid)) break;
@@ -214,6 +216,14 @@ export class GarbageCollector {
 
   private dependentsOf(uid: string): Node[] {
     return [...(this.dependents.get(uid) ?? [])].map((d) => this.nodes.get(d)).filter((n): n is Node => n !== undefined);
+  }
+
+  /** "Kind namespace/name" of a UID, for logs. */
+  private describe(uid: string): string {
+    const n = this.nodes.get(uid);
+    if (!n) return uid;
+    const ns = n.obj.metadata?.namespace;
+    return `${n.info.kind} ${ns ? `${ns}/` : ''}${n.obj.metadata?.name ?? ''}`;
   }
 
   /** The level-triggered step for one object. */

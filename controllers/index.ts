@@ -1,6 +1,7 @@
 // The controller manager: every controller of this process over one set of shared informers,
 // as kube-controller-manager. `capstan up` runs it in-process; `capstan controller-manager
 // --kubeconfig …` runs it alone.
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
@@ -44,7 +45,13 @@ export function startControllerManager(opts: ControllerManagerOptions): RunningC
   const controllers = opts.controllers ?? defaultControllers();
   const identity = opts.leaderElection?.identity ?? `${hostname()}_${process.pid}`;
 
-  const runAll = async (signal: AbortSignal) => {
+  const runAll = async (outer: AbortSignal) => {
+    // Every controller and loop listens on this one; the caller's signal gets a single listener.
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    const stop = () => root.abort();
+    if (outer.aborted) stop(); else outer.addEventListener('abort', stop, { once: true });
+    const signal = root.signal;
     const informers = new InformerFactory(clients.rest, { log });
     const recorders: EventRecorder[] = [];
     const env: ControllerEnv = {
@@ -58,6 +65,7 @@ export function startControllerManager(opts: ControllerManagerOptions): RunningC
     await Promise.all(controllers.map((c) => runRestarting(c, env, signal, log)));
     await informers.done();
     await Promise.all(recorders.map((r) => r.flush()));
+    outer.removeEventListener('abort', stop);
   };
 
   const le = opts.leaderElection;

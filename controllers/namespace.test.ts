@@ -1,8 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import type { V1ConfigMap, V1Namespace } from '@kubernetes/client-node';
 import { isNotFound, RestClient } from '../client/index.ts';
 import { configMaps, namespaces, secrets, serviceAccounts } from '../client/resources.ts';
@@ -15,17 +12,12 @@ let srv: TestApiServer;
 let ac: AbortController;
 let cm: RunningControllerManager;
 let rest: RestClient;
-let dir: string;
-let kubeconfigPath: string;
 
 beforeAll(async () => {
-  srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')) });
+  srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')), tls: true });
   ac = new AbortController();
   cm = startControllerManager({ kubeconfig: srv.kubeconfig, signal: ac.signal, controllers: [namespaceController], log: () => {} });
   rest = new RestClient(srv.kubeconfig);
-  dir = mkdtempSync(path.join(tmpdir(), 'capstan-ns-'));
-  kubeconfigPath = path.join(dir, 'kubeconfig');
-  writeFileSync(kubeconfigPath, srv.kubeconfig.exportConfig());
 });
 
 afterAll(async () => {
@@ -33,13 +25,12 @@ afterAll(async () => {
   await cm?.done;
   rest?.close();
   await srv?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The real kubectl, asynchronously: the API server answering it runs in this process. */
 function kubectl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: kubeconfigPath, KUBECTL_VERSION: '1.32' }, timeout: 30_000 }, (err, stdout, stderr) => {
+    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: srv.kubeconfigPath, KUBECTL_VERSION: '1.32' }, timeout: 30_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });

@@ -143,7 +143,8 @@ export const namespaceController = defineController({
     if (!ns.metadata?.deletionTimestamp || !(ns.spec?.finalizers ?? []).includes(FINALIZER_KUBERNETES)) return;
 
     const result = await deleteAllContent(rest, key, signal);
-    const conditions = namespaceConditions(ns.status?.conditions ?? [], result.failures, new Date());
+    // metav1.Time has whole seconds on the wire.
+    const conditions = namespaceConditions(ns.status?.conditions ?? [], result.failures, new Date(Math.floor(Date.now() / 1000) * 1000));
     if (!sameConditions(conditions, ns.status?.conditions ?? [])) {
       ns = await rest.update(namespaces, '', { ...ns, status: { ...ns.status, conditions } }, { subresource: 'status', signal });
     }

@@ -18,6 +18,8 @@ import { newAuthorizer, type Authorizer } from './pipeline/authz.ts';
 import { namespaceLifecycle, newAdmission, type Admission } from './pipeline/admission.ts';
 import { openapiV2, openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
 import { KUBERNETES_VERSION } from './version.ts';
+import { CRDController } from './crd/controller.ts';
+import { stopCachers } from './registry/cacher.ts';
 
 /** Upstream's default request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -48,8 +50,10 @@ export class ApiServer implements ResourceCatalog {
   private readonly authz: Authorizer;
   readonly admission: Admission;
   private readonly log: (msg: string) => void;
-  private readonly serverAddress: string;
+  /** What /api advertises; set to the bound address once listening. */
+  serverAddress: string;
   private ready = false;
+  private crdController: CRDController | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.store = opts.store;
@@ -66,6 +70,11 @@ export class ApiServer implements ResourceCatalog {
     const reg = new GenericRegistry(def, this.store, clock);
     this.registries.set(`${def.group}/${def.version}/${def.plural}`, reg);
     return reg;
+  }
+
+  unregister(def: AnyResource): void {
+    const key = `${def.group}/${def.version}/${def.plural}`;
+    if (this.registries.get(key)?.def === def) this.registries.delete(key);
   }
 
   all(): AnyResource[] {
@@ -97,7 +106,18 @@ export class ApiServer implements ResourceCatalog {
         if (!errors.isStatusError(e, 'AlreadyExists')) throw e;
       }
     }
+    const crds = this.registry('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
+    if (crds) {
+      this.crdController = new CRDController(this, this.store, crds, this.log);
+      await this.crdController.start();
+    }
     this.ready = true;
+  }
+
+  /** Stops the background work (the CRD controller, the watch caches). */
+  close(): void {
+    this.crdController?.stop();
+    stopCachers(this.store);
   }
 
   private buildApp(): express.Express {

@@ -42,11 +42,13 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
     server.listen(opts.port ?? 6443, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  api.serverAddress = `${host}:${port}`;
   return {
     api,
     port,
     url: `${opts.tls ? 'https' : 'http'}://${host}:${port}`,
     async close() {
+      api.close();
       server.closeAllConnections?.();
       await new Promise<void>((r) => server.close(() => r()));
     },

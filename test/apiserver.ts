@@ -1,32 +1,47 @@
-// An API server for tests of API clients (controllers, client/): in-process, plain HTTP, a bearer
-// token in system:masters, over a fresh database in the run's PostgreSQL (or embedded PGlite
-// when no URL is given). Tests only: components never import server/ or storage/.
+// An API server for tests of API clients (controllers, client/): in-process, a bearer token in
+// system:masters, over a fresh database in the run's PostgreSQL (or embedded PGlite when no URL
+// is given). Plain HTTP by default; `tls: true` serves HTTPS with a throwaway CA, which the real
+// kubectl needs (client-go sends no bearer token over plain HTTP). Tests only: components never
+// import server/ or storage/.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { openStore } from '../storage/index.ts';
-import { startApiServer } from '../server/index.ts';
+import { startApiServer, type ApiServer } from '../server/index.ts';
+import { ensurePki } from '../server/pki.ts';
 import { kubeConfigForToken } from '../client/kubeconfig.ts';
 
 export interface TestApiServer {
+  /** The server itself, e.g. to register a resource the built-in list does not serve yet. */
+  api: ApiServer;
   url: string;
   token: string;
   kubeconfig: KubeConfig;
+  /** The kubeconfig as a file, for kubectl. */
+  kubeconfigPath: string;
   close(): Promise<void>;
 }
 
-export async function startTestApiServer(opts: { databaseUrl?: string } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(opts: { databaseUrl?: string; tls?: boolean } = {}): Promise<TestApiServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'capstan-test-'));
   const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
+  const pki = opts.tls ? await ensurePki(path.join(dir, 'pki'), { hosts: ['127.0.0.1', 'localhost'] }) : undefined;
   const token = 'test-admin-token';
   const api = await startApiServer({
     store, port: 0, log: () => {},
     tokens: [{ token, user: { name: 'admin', groups: ['system:masters'] } }],
+    ...(pki ? { tls: { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert } } : {}),
   });
+  const kubeconfig = kubeConfigForToken({ server: api.url, token, caPem: pki?.caCert });
+  const kubeconfigPath = path.join(dir, 'kubeconfig');
+  writeFileSync(kubeconfigPath, kubeconfig.exportConfig(), { mode: 0o600 });
   return {
-    url: api.url,
-    token,
-    kubeconfig: kubeConfigForToken({ server: api.url, token }),
+    api: api.api, url: api.url, token, kubeconfig, kubeconfigPath,
     async close() {
       await api.close();
       await store.close();
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -49,7 +49,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'capstan-sys-'));
   if (opts.pkiFrom) cpSync(path.join(opts.pkiFrom, 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   const port = await freePort();
-  const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), opts.command ?? 'apiserver', '--data-dir', dataDir, '--port', String(port)];
+  const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), opts.command ?? 'up', '--data-dir', dataDir, '--port', String(port)];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
   args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CAPSTAN_LOG_REQUESTS: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,7 +7,9 @@ import { secrets } from './core/v1/secrets.ts';
 import { serviceaccounts } from './core/v1/serviceaccounts.ts';
 import { pods } from './core/v1/pods.ts';
 import { events } from './core/v1/events.ts';
+import { customresourcedefinitions } from './apiextensions/v1/customresourcedefinitions.ts';
 
 export const builtinResources: AnyResource[] = [
   namespaces, configmaps, secrets, serviceaccounts, pods, events,
+  customresourcedefinitions,
 ] as AnyResource[];

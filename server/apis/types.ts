@@ -3,6 +3,7 @@
 // (PrepareForCreate, Validate, PrepareForUpdate, ValidateUpdate, Canonicalize) as data.
 import type { FieldError } from '../../machinery/fieldpath.ts';
 import type { FieldPath } from '../../machinery/fieldpath.ts';
+import type { JSONSchemaProps } from '../crd/schema.ts';
 import type { Store } from '../../storage/store.ts';
 
 export type KubeObject = {
@@ -102,6 +103,12 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   deletionPending?(obj: T): boolean;
   /** Changes made when deletion starts (a namespace turns Terminating). */
   markDeleting?(obj: T): void;
+  /**
+   * Keep the `status` a create request carries even though the resource has a status
+   * subresource. Upstream's node strategy does (a kubelet registers its Node with capacity and
+   * addresses); for every other resource the registry clears it on create.
+   */
+  createKeepsStatus?: boolean;
 }
 
 /**
@@ -157,6 +164,8 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
     toStorage(obj: T): KubeObject;
     fromStorage(obj: KubeObject): T;
   };
+  /** Set for custom resources: their structural schema and the CRD that defines them. */
+  customResource?: { schema: JSONSchemaProps; crdName: string };
   /** Further subresources (binding, eviction, log, exec, …) as discovery lists them. */
   extraSubresources?: Array<{
     name: string; kind: string; group?: string; version?: string; verbs: string[];

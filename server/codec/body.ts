@@ -12,6 +12,8 @@ export interface DecodeOptions {
   fieldValidation: FieldValidation;
   /** The client-node model of the expected type, for unknown-field detection. */
   model?: string;
+  /** Otherwise, a function that removes unknown fields and names them (custom resources). */
+  prune?: (obj: Record<string, unknown>) => string[];
   warn: (msg: string) => void;
 }
 
@@ -64,8 +66,8 @@ export function decodeBody(contentType: string | undefined, body: Buffer | undef
     default:
       throw errors.unsupportedMediaType(contentType ?? '', ACCEPTED);
   }
-  if (opts.model && obj && typeof obj === 'object' && !Array.isArray(obj)) {
-    const unknown = pruneUnknownFields(obj as Record<string, unknown>, opts.model);
+  if ((opts.model || opts.prune) && obj && typeof obj === 'object' && !Array.isArray(obj)) {
+    const unknown = opts.model ? pruneUnknownFields(obj as Record<string, unknown>, opts.model) : opts.prune!(obj as Record<string, unknown>);
     const problems = [
       ...duplicates.map((f) => `json: duplicate field "${f}"`),
       ...unknown.map((f) => `unknown field "${f}"`),

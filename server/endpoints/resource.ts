@@ -11,6 +11,7 @@ import type { AnyResource, KubeObject } from '../apis/types.ts';
 import { GenericRegistry, type DeleteOptions, type ListParams } from '../registry/generic.ts';
 import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts';
 import { serveWatch } from './watch.ts';
+import { pruneUnknown } from '../crd/schema.ts';
 import { writeObject } from './respond.ts';
 import type { RequestInfo } from './requestinfo.ts';
 import type { Admission } from '../pipeline/admission.ts';
@@ -87,6 +88,7 @@ function decodeObject(ctx: ResourceContext, req: Request, q: URLSearchParams): K
   const decoded = decodeBody(req.headers['content-type'], ctx.body, {
     fieldValidation: fieldValidationOf(q),
     model: ctx.registry.def.model,
+    ...(ctx.registry.def.customResource ? { prune: (o: Record<string, unknown>) => pruneUnknown(o, ctx.registry.def.customResource!.schema) } : {}),
     warn: ctx.warn,
   });
   return checkTypeMeta(ctx.registry, decoded);
@@ -239,7 +241,8 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
     case 'patch': {
       const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
       const dryRun = dryRunOf(q);
-      const patchType = negotiatePatchType(req.headers['content-type'], { strategic: true });
+      // Custom resources have no strategic merge patch (upstream answers 415).
+      const patchType = negotiatePatchType(req.headers['content-type'], { strategic: !def.customResource });
       if (sub && !(sub === 'status' && def.status) && !(sub === 'scale' && def.scale)) throw errors.notFound(registry.gr, `${name}/${sub}`);
       const manager = fieldManagerOf(req, q, patchType === 'apply');
       const force = q.get('force') === 'true';

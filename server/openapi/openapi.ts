@@ -60,6 +60,16 @@ class SchemaBuilder {
 
   resource(r: AnyResource): string {
     const pkg = packageOf(r);
+    if (r.customResource) {
+      const name = `${r.group.split('.').reverse().join('.')}.${r.version}.${r.kind}`;
+      const schema = structuredClone(r.customResource.schema) as Schema;
+      const props = ((schema.properties ??= {}) as Record<string, Schema>);
+      props.apiVersion ??= { type: 'string' };
+      props.kind ??= { type: 'string' };
+      props.metadata = this.ref('V1ObjectMeta', pkg);
+      this.defs[name] = { ...schema, 'x-kubernetes-group-version-kind': [{ group: r.group, kind: r.kind, version: r.version }] };
+      return name;
+    }
     const model = r.model ?? `V1${r.kind}`;
     const ref = this.ref(model, pkg).$ref as string;
     const name = ref.slice(this.refPrefix.length);

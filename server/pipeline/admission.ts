@@ -49,8 +49,10 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
       if (!ns) throw errors.notFound({ group: '', resource: 'namespaces' }, a.namespace);
       const phase = (ns.status as { phase?: string } | undefined)?.phase;
       if (ns.metadata?.deletionTimestamp || phase === 'Terminating') {
-        throw errors.forbidden(a.registry.gr, a.obj.metadata?.name ?? a.obj.metadata?.generateName ?? '',
-          `unable to create new content in namespace ${a.namespace} because it is being terminated`);
+        const message = `unable to create new content in namespace ${a.namespace} because it is being terminated`;
+        const err = errors.forbidden(a.registry.gr, a.obj.metadata?.name ?? a.obj.metadata?.generateName ?? '', message);
+        err.status.details = { ...err.status.details, causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] };
+        throw err;
       }
     },
   };

@@ -228,7 +228,7 @@ export class GenericRegistry {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     // A status subresource owns status: create starts it empty (strategies may seed it).
-    if (this.def.status) delete obj.status;
+    if (this.def.status && !this.def.strategy?.createKeepsStatus) delete obj.status;
     this.def.strategy?.defaults?.(obj);
     this.def.strategy?.prepareForCreate?.(obj, ctx);
     const errs = this.validateNew(obj, ctx);
@@ -270,7 +270,8 @@ export class GenericRegistry {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.def.kind;
     // Fields only the server sets.
-    meta.uid = oldMeta.uid;
+    // A uid left out is filled in; a different one fails validation (clients use it as a precondition).
+    if (!meta.uid) meta.uid = oldMeta.uid;
     meta.creationTimestamp = oldMeta.creationTimestamp;
     if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp; else delete meta.deletionTimestamp;
     if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;

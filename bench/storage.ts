@@ -1,0 +1,310 @@
+// The store's figures on both backends in one run (PGlite in memory; a throwaway PostgreSQL with
+// fsync on), next to the machine's own limits measured the same way straight through the driver:
+// what a plain INSERT of the same size costs, and an INSERT with pg_notify in its transaction.
+// Goals: store writes >= 70% of the raw plain-INSERT rate at 16 writers; watch p99 <= 20 ms;
+// 1,000 watchers with zero loss. Figures only: nothing here asserts.
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { PgDriver } from '../storage/drivers/pg.ts';
+import { PgliteDriver } from '../storage/drivers/pglite.ts';
+import { SqlStore, type SqlStoreOptions } from '../storage/sqlstore.ts';
+import type { StoredObject } from '../storage/store.ts';
+import { TestPostgres } from '../test/postgres.ts';
+import { fmt, percentile, type BenchTable } from './lib/report.ts';
+
+const WRITE_MS = 3_000;
+const WARMUP_MS = 300;
+const GETS = 3_000;
+const LIST_OBJECTS = 10_000;
+const LATENCY_SAMPLES = 300;
+const WATCHERS = 1_000;
+const FANOUT_EVENTS = 1_000;
+const PAYLOAD = 'x'.repeat(900);
+
+// The raw baseline's statements: the machine's limit, not the store's SQL (storage/sql/ has that).
+const RAW = {
+  setup: `CREATE TABLE IF NOT EXISTS bench_raw (id bigserial PRIMARY KEY, v text NOT NULL)`,
+  insert: `INSERT INTO bench_raw (v) VALUES ($1)`,
+  insertNotify: `WITH i AS (INSERT INTO bench_raw (v) VALUES ($1) RETURNING id) SELECT pg_notify('bench_raw', '') FROM i`,
+};
+
+/** A ConfigMap whose stored JSON is about 1 KB. */
+const object1k = (name: string): StoredObject => ({
+  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'bench', uid: name.padStart(36, '0') }, data: { payload: PAYLOAD },
+});
+const row1k = 'r'.repeat(1_024);
+
+type Query = (text: string, values: unknown[]) => Promise<unknown>;
+
+interface Backend {
+  name: string;
+  open(opts?: SqlStoreOptions): Promise<SqlStore>;
+  /** A second store on the same database, as another process would have (shared backends only). */
+  openPeer?(opts?: SqlStoreOptions): Promise<SqlStore>;
+  /** `n` raw connections to a fresh database on the same server. */
+  raw(n: number): Promise<{ clients: Query[]; close(): Promise<void> }>;
+  close(): Promise<void>;
+}
+
+async function pgliteBackend(): Promise<Backend> {
+  return {
+    name: 'PGlite (in memory)',
+    open: async (opts = {}) => SqlStore.open(await PgliteDriver.open(), opts),
+    async raw() {
+      // One embedded database serves every "client": PGlite runs one statement at a time.
+      const db = await PGlite.create();
+      await db.exec(RAW.setup);
+      const q: Query = (text, values) => db.query(text, values);
+      return { clients: Array.from({ length: 16 }, () => q), close: () => db.close() };
+    },
+    async close() {},
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const server = await TestPostgres.start({ fsync: true });
+  let url: string | undefined;
+  return {
+    name: 'PostgreSQL (fsync on)',
+    async open(opts = {}) {
+      url = await server.createDatabase('bench');
+      return SqlStore.open(new PgDriver(url), opts);
+    },
+    async openPeer(opts = {}) {
+      if (!url) throw new Error('open() first');
+      return SqlStore.open(new PgDriver(url), opts);
+    },
+    async raw(n) {
+      const rawUrl = await server.createDatabase('bench_raw');
+      const clients = await Promise.all(Array.from({ length: n }, async () => {
+        const c = new pg.Client({ connectionString: rawUrl });
+        await c.connect();
+        return c;
+      }));
+      await clients[0]!.query(RAW.setup);
+      return {
+        clients: clients.map((c) => (text: string, values: unknown[]) => c.query(text, values)),
+        close: async () => { await Promise.all(clients.map((c) => c.end())); },
+      };
+    },
+    close: () => server.stop(),
+  };
+}
+
+/** Runs `workers` loops of `op` for `ms`; returns operations per second. */
+async function rate(workers: number, ms: number, op: (worker: number, i: number) => Promise<unknown>): Promise<number> {
+  let n = 0;
+  const t0 = performance.now();
+  const end = t0 + ms;
+  await Promise.all(Array.from({ length: workers }, async (_, w) => {
+    while (performance.now() < end) await op(w, n++);
+  }));
+  return n / ((performance.now() - t0) / 1_000);
+}
+
+const sortNum = (xs: number[]) => [...xs].sort((a, b) => a - b);
+
+/** Commit-to-delivery latency: from a write's acknowledgement to its event leaving the watch. */
+async function watchLatency(writer: SqlStore, reader: SqlStore, prefix: string): Promise<number[]> {
+  const ac = new AbortController();
+  const delivered = new Map<bigint, number>();
+  const waiting = new Map<bigint, () => void>();
+  const from = await writer.currentRV();
+  const watching = (async () => {
+    for await (const ev of reader.watch(prefix, from, { signal: ac.signal })) {
+      delivered.set(ev.rv, performance.now());
+      waiting.get(ev.rv)?.();
+    }
+  })().catch(() => {});
+  const out: number[] = [];
+  for (let i = 0; i < LATENCY_SAMPLES; i++) {
+    const w = await writer.create(`${prefix}l${i}`, object1k(`l${i}`));
+    const acked = performance.now();
+    if (!delivered.has(w.rv)) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 5_000);
+        waiting.set(w.rv, () => { clearTimeout(t); resolve(); });
+      });
+    }
+    out.push(Math.max(0, (delivered.get(w.rv) ?? Infinity) - acked));
+  }
+  ac.abort();
+  await watching;
+  return out;
+}
+
+interface Fanout { eventsPerSec: number; lost: number; failed: number }
+
+/** WATCHERS watchers on one prefix, FANOUT_EVENTS writes from 16 writers: every watcher must get every event. */
+async function fanout(store: SqlStore, prefix: string): Promise<Fanout> {
+  const ac = new AbortController();
+  const from = await store.currentRV();
+  const got: bigint[][] = Array.from({ length: WATCHERS }, () => []);
+  let failed = 0;
+  let lastDelivery = 0;
+  const watchers = got.map(async (rvs) => {
+    try {
+      for await (const ev of store.watch(prefix, from, { signal: ac.signal })) {
+        rvs.push(ev.rv);
+        if (rvs.length === FANOUT_EVENTS) { lastDelivery = Math.max(lastDelivery, performance.now()); break; }
+      }
+    } catch { failed++; }
+  });
+  await new Promise((r) => setTimeout(r, 100)); // every watcher live
+  const acked: bigint[] = [];
+  const t0 = performance.now();
+  let n = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (n < FANOUT_EVENTS) {
+      const i = n++;
+      acked.push((await store.create(`${prefix}f${i}`, object1k(`f${i}`))).rv);
+    }
+  }));
+  const timeout = setTimeout(() => ac.abort(), 60_000);
+  await Promise.all(watchers);
+  clearTimeout(timeout);
+  ac.abort();
+  const want = acked.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let lost = 0;
+  for (const rvs of got) {
+    if (rvs.length !== want.length || rvs.some((rv, i) => rv !== want[i])) lost++;
+  }
+  const complete = WATCHERS - lost;
+  return { eventsPerSec: (complete * FANOUT_EVENTS) / ((lastDelivery - t0) / 1_000), lost, failed };
+}
+
+interface Figures {
+  write1: number;
+  write16: number;
+  getP50: number;
+  getP99: number;
+  listMs: number;
+  watchP50: number;
+  watchP99: number;
+  notifyP50: number;
+  notifyP99: number;
+  fanout: Fanout;
+  rawInsert16: number;
+  rawInsertNotify16: number;
+}
+
+async function measure(b: Backend, log: (line: string) => void): Promise<Figures> {
+  const store = await b.open();
+  const f = {} as Figures;
+  try {
+    await rate(16, WARMUP_MS, (_, i) => store.create(`/registry/configmaps/warm/o${i}`, object1k(`o${i}`)));
+    f.write1 = await rate(1, WRITE_MS, (_, i) => store.create(`/registry/configmaps/w1/o${i}`, object1k(`o${i}`)));
+    log(`${b.name}: writes, 1 writer: ${fmt.rate(f.write1)}`);
+    f.write16 = await rate(16, WRITE_MS, (_, i) => store.create(`/registry/configmaps/w16/o${i}`, object1k(`o${i}`)));
+    log(`${b.name}: writes, 16 writers: ${fmt.rate(f.write16)}`);
+
+    const keys = (await store.list('/registry/configmaps/w16/', { limit: 5_000 })).items.map((i) => i.key);
+    const gets: number[] = [];
+    for (let i = 0; i < GETS; i++) {
+      const t = performance.now();
+      await store.get(keys[(i * 7919) % keys.length]!);
+      gets.push(performance.now() - t);
+    }
+    const g = sortNum(gets);
+    f.getP50 = percentile(g, 50);
+    f.getP99 = percentile(g, 99);
+    log(`${b.name}: get p50 ${fmt.ms(f.getP50)}, p99 ${fmt.ms(f.getP99)}`);
+
+    let next = 0;
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < LIST_OBJECTS) { const i = next++; await store.create(`/registry/configmaps/list/o${i}`, object1k(`o${i}`)); }
+    }));
+    const lists: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      const l = await store.list('/registry/configmaps/list/');
+      lists.push(performance.now() - t);
+      if (l.items.length !== LIST_OBJECTS) log(`${b.name}: FAILURE: listed ${l.items.length} of ${LIST_OBJECTS}`);
+    }
+    f.listMs = sortNum(lists)[1]!;
+    log(`${b.name}: list of ${LIST_OBJECTS}: ${fmt.ms(f.listMs)}`);
+
+    const lat = sortNum(await watchLatency(store, store, '/registry/configmaps/lat/'));
+    f.watchP50 = percentile(lat, 50);
+    f.watchP99 = percentile(lat, 99);
+    log(`${b.name}: watch latency, same process: p50 ${fmt.ms(f.watchP50)}, p99 ${fmt.ms(f.watchP99)}`);
+    f.notifyP50 = NaN;
+    f.notifyP99 = NaN;
+    if (b.openPeer) {
+      // The peer polls once a minute: only NOTIFY can deliver in time.
+      const peer = await b.openPeer({ pollIntervalMs: 60_000 });
+      try {
+        const nl = sortNum(await watchLatency(store, peer, '/registry/configmaps/notify/'));
+        f.notifyP50 = percentile(nl, 50);
+        f.notifyP99 = percentile(nl, 99);
+        log(`${b.name}: watch latency, across two stores (NOTIFY): p50 ${fmt.ms(f.notifyP50)}, p99 ${fmt.ms(f.notifyP99)}`);
+      } finally {
+        await peer.close();
+      }
+    }
+
+    f.fanout = await fanout(store, '/registry/configmaps/fanout/');
+    log(`${b.name}: fan-out to ${WATCHERS} watchers: ${fmt.rate(f.fanout.eventsPerSec)} events delivered, ${f.fanout.lost} watchers incomplete${f.fanout.lost ? ' FAILURE' : ''}`);
+  } finally {
+    await store.close();
+  }
+
+  const raw = await b.raw(16);
+  try {
+    await rate(16, WARMUP_MS, (w) => raw.clients[w]!(RAW.insert, [row1k]));
+    f.rawInsert16 = await rate(16, WRITE_MS, (w) => raw.clients[w]!(RAW.insert, [row1k]));
+    log(`${b.name}: raw INSERT, 16 clients: ${fmt.rate(f.rawInsert16)}`);
+    f.rawInsertNotify16 = await rate(16, WRITE_MS, (w) => raw.clients[w]!(RAW.insertNotify, [row1k]));
+    log(`${b.name}: raw INSERT + pg_notify, 16 clients: ${fmt.rate(f.rawInsertNotify16)}`);
+  } finally {
+    await raw.close();
+  }
+  return f;
+}
+
+export async function run(log: (line: string) => void): Promise<BenchTable[]> {
+  const results: { name: string; f: Figures }[] = [];
+  for (const make of [pgliteBackend, postgresBackend]) {
+    const b = await make();
+    try {
+      results.push({ name: b.name, f: await measure(b, log) });
+    } finally {
+      await b.close();
+    }
+  }
+  const col = (pick: (f: Figures) => string) => results.map((r) => pick(r.f));
+  const figures: BenchTable = {
+    title: 'Store figures (1 KB objects)',
+    columns: ['measurement', ...results.map((r) => r.name)],
+    rows: [
+      ['store writes/s, 1 writer', ...col((f) => fmt.rate(f.write1))],
+      ['store writes/s, 16 writers', ...col((f) => fmt.rate(f.write16))],
+      ['get p50 / p99', ...col((f) => `${fmt.ms(f.getP50)} / ${fmt.ms(f.getP99)}`)],
+      [`list of ${LIST_OBJECTS.toLocaleString('en-US')} objects`, ...col((f) => fmt.ms(f.listMs))],
+      ['watch latency p50 / p99, same process', ...col((f) => `${fmt.ms(f.watchP50)} / ${fmt.ms(f.watchP99)}`)],
+      ['watch latency p50 / p99, two stores (NOTIFY)', ...col((f) => (Number.isNaN(f.notifyP50) ? 'n/a (one process)' : `${fmt.ms(f.notifyP50)} / ${fmt.ms(f.notifyP99)}`))],
+      [`fan-out to ${WATCHERS.toLocaleString('en-US')} watchers, events delivered/s`, ...col((f) => fmt.rate(f.fanout.eventsPerSec))],
+      [`fan-out loss check (${FANOUT_EVENTS.toLocaleString('en-US')} events each)`, ...col((f) => (f.fanout.lost === 0 ? 'zero loss' : `FAILURE: ${f.fanout.lost} watchers incomplete (${f.fanout.failed} ended with an error)`))],
+      ['raw INSERT 1 KB row/s, 16 clients', ...col((f) => fmt.rate(f.rawInsert16))],
+      ['raw INSERT + pg_notify/s, 16 clients', ...col((f) => fmt.rate(f.rawInsertNotify16))],
+    ],
+    notes: [
+      'Writes are creates of new keys, each one autocommitted statement; "raw" is the same server driven straight through the driver (one embedded instance for PGlite, 16 connections for PostgreSQL).',
+      'Watch latency runs from the write\'s acknowledgement to the event leaving the watch iterator, one write at a time; "two stores" watches on a second SqlStore whose only doorbell is NOTIFY (its poll is a minute).',
+      `Fan-out: ${WATCHERS.toLocaleString('en-US')} watchers on one store, ${FANOUT_EVENTS.toLocaleString('en-US')} creates from 16 writers; events/s counts every delivery to every watcher, from the first write to the last delivery.`,
+    ],
+  };
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+  const goals: BenchTable = {
+    title: 'Goals',
+    columns: ['goal', ...results.map((r) => r.name)],
+    rows: [
+      ['store writes >= 70% of raw plain INSERT, 16 writers', ...col((f) => `${fmt.pct(f.write16 / f.rawInsert16)} (${verdict(f.write16 / f.rawInsert16 >= 0.7)})`)],
+      ['store writes vs raw INSERT + pg_notify, 16 writers', ...col((f) => fmt.pct(f.write16 / f.rawInsertNotify16))],
+      ['watch p99 <= 20 ms, same process', ...col((f) => `${fmt.ms(f.watchP99)} (${verdict(f.watchP99 <= 20)})`)],
+      ['watch p99 <= 20 ms, two stores (NOTIFY)', ...col((f) => (Number.isNaN(f.notifyP99) ? 'n/a' : `${fmt.ms(f.notifyP99)} (${verdict(f.notifyP99 <= 20)})`))],
+      [`${WATCHERS.toLocaleString('en-US')} watchers, zero loss`, ...col((f) => (f.fanout.lost === 0 ? 'met' : 'FAILURE'))],
+    ],
+  };
+  return [figures, goals];
+}

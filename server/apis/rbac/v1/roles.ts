@@ -1,0 +1,14 @@
+// rbac.authorization.k8s.io/v1 Role: namespaced permission rules. Upstream prints it with the
+// default Table (Name, Created At).
+import { defineResource } from '../../types.ts';
+import { validateRBACName, validateRules, type Role } from './validation.ts';
+
+export const roles = defineResource<Role>({
+  group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role',
+  namespaced: true, model: 'V1Role',
+  strategy: {
+    nameValidator: validateRBACName,
+    allowCreateOnUpdate: true,
+    validate: (role) => validateRules(role.rules, true),
+  },
+});
