@@ -3,7 +3,7 @@
 // raw Express hello-world on the same TLS and the same clients: the machine's HTTP limit.
 // Goals from the issue: create ≥ 1,500/s on PostgreSQL, get p99 ≤ 10 ms, a list of 10,000 ≤ 300 ms.
 // Figures only: nothing here asserts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -15,7 +15,8 @@ import { ensurePki } from '../server/pki.ts';
 import { stopCachers } from '../server/registry/cacher.ts';
 import { openStore, type SqlStore } from '../storage/index.ts';
 import { TestPostgres } from '../test/postgres.ts';
-import { HttpsLoad, threadCpuMs, type LoadResult } from './lib/https-load.ts';
+import { processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
+import { HttpsLoad, type LoadResult } from './lib/https-load.ts';
 import { fmt, percentile, renderText, type BenchTable } from './lib/report.ts';
 
 const CLIENTS = 50;
@@ -41,22 +42,31 @@ interface Rate {
   ok: number;
   /** CPU time of this thread, where the server runs (its clients do not), per request. */
   cpuMsPerOp: number;
+  /** CPU time of the PostgreSQL server's processes per request (NaN for PGlite, which runs on the server's thread). */
+  dbCpuMsPerOp: number;
   /** Shares of the phase's wall time that the server's thread and the clients' thread were on a CPU. */
   serverBusy: number;
   clientBusy: number;
 }
 
-async function measure(clients: HttpsLoad, plan: Parameters<HttpsLoad['load']>[0], label: string, log: (l: string) => void): Promise<Rate & { result: LoadResult }> {
-  const cpu = threadCpuMs();
-  const r = await clients.load(plan);
-  const cpuMs = threadCpuMs() - cpu;
-  if (r.errors > 0) log(`${label}: ${r.errors} errors, the first: ${r.firstError}`);
-  const rate = {
-    perSec: r.ok / (r.elapsedMs / 1_000), p50Ms: percentile(r.latencies, 50), p99Ms: percentile(r.latencies, 99),
-    ok: r.ok, cpuMsPerOp: cpuMs / r.ok, serverBusy: cpuMs / r.elapsedMs, clientBusy: r.clientCpuMs / r.elapsedMs,
+type Measure = (plan: Parameters<HttpsLoad['load']>[0], label: string) => Promise<Rate & { result: LoadResult }>;
+
+/** Runs load plans through `clients`, taking CPU time on this thread (and the database's) around each. */
+function measurer(clients: HttpsLoad, log: (l: string) => void, dbCpuMs: () => number = () => NaN): Measure {
+  return async (plan, label) => {
+    const cpu = threadCpuMs();
+    const db = dbCpuMs();
+    const r = await clients.load(plan);
+    const cpuMs = threadCpuMs() - cpu;
+    const dbMs = dbCpuMs() - db;
+    if (r.errors > 0) log(`${label}: ${r.errors} errors, the first: ${r.firstError}`);
+    const rate = {
+      perSec: r.ok / (r.elapsedMs / 1_000), p50Ms: percentile(r.latencies, 50), p99Ms: percentile(r.latencies, 99),
+      ok: r.ok, cpuMsPerOp: cpuMs / r.ok, dbCpuMsPerOp: dbMs / r.ok, serverBusy: cpuMs / r.elapsedMs, clientBusy: r.clientCpuMs / r.elapsedMs,
+    };
+    log(`${label}: ${fmt.rate(rate.perSec)}, p99 ${fmt.ms(rate.p99Ms)}; server thread ${fmt.pct(rate.serverBusy)} busy, clients' thread ${fmt.pct(rate.clientBusy)}`);
+    return { ...rate, result: r };
   };
-  log(`${label}: ${fmt.rate(rate.perSec)}, p99 ${fmt.ms(rate.p99Ms)}; server thread ${fmt.pct(rate.serverBusy)} busy, clients' thread ${fmt.pct(rate.clientBusy)}`);
-  return { ...rate, result: r };
 }
 
 interface ListFigure { medianMs: number; minMs: number; maxMs: number; items: number }
@@ -84,7 +94,7 @@ const configMap = (ns: string) => JSON.stringify({
   data: { sent: '{sent}', payload: PAYLOAD },
 });
 
-async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: string) => void): Promise<ApiFigures> {
+async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: string) => void, dbCpuMs?: () => number): Promise<ApiFigures> {
   const server = await startApiServer({
     store, port: 0, tls,
     tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
@@ -92,6 +102,7 @@ async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: s
   const target = { port: server.port, ca: tls.ca, token: TOKEN };
   const clients = new HttpsLoad(target, CLIENTS);
   const watchers = new HttpsLoad(target, WATCHERS);
+  const m = measurer(clients, log, dbCpuMs);
   try {
     const namespaces = server.api.registry('', 'v1', 'namespaces')!;
     for (const name of ['bench', 'bench-watch']) await namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -99,15 +110,15 @@ async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: s
     await clients.load({ method: 'GET', path: '/version', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
 
     log(`${storeName}: create ${OBJECTS} configmaps`);
-    const create = await measure(clients, {
+    const create = await m({
       method: 'POST', path: '/api/v1/namespaces/bench/configmaps', body: configMap('bench'),
       total: OBJECTS, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
-    }, `${storeName} create`, log);
+    }, `${storeName} create`);
 
     log(`${storeName}: get for ${GET_MS / 1_000} s`);
     const getPlan = { method: 'GET', path: '/api/v1/namespaces/bench/configmaps/cm-{i}', modulo: create.ok, expectStatus: 200 } as const;
-    const get = await measure(clients, { ...getPlan, durationMs: GET_MS, concurrency: CLIENTS }, `${storeName} get`, log);
-    const getAlone = await measure(clients, { ...getPlan, durationMs: GET_ALONE_MS, concurrency: 1 }, `${storeName} get alone`, log);
+    const get = await m({ ...getPlan, durationMs: GET_MS, concurrency: CLIENTS }, `${storeName} get`);
+    const getAlone = await m({ ...getPlan, durationMs: GET_ALONE_MS, concurrency: 1 }, `${storeName} get alone`);
 
     log(`${storeName}: list ×${LIST_REPS}, consistent and from the watch cache`);
     const listPlan = { method: 'GET', total: LIST_REPS, concurrency: 1, expectStatus: 200, countItems: true } as const;
@@ -117,10 +128,10 @@ async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: s
     log(`${storeName}: ${WATCHERS} watchers while creating ${WATCH_CREATES}`);
     const rv = (await store.currentRV()).toString();
     await watchers.watch(`/api/v1/namespaces/bench-watch/configmaps?watch=1&resourceVersion=${rv}`, WATCHERS);
-    const created = await measure(clients, {
+    const created = await m({
       method: 'POST', path: '/api/v1/namespaces/bench-watch/configmaps', body: configMap('bench-watch'),
       total: WATCH_CREATES, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
-    }, `${storeName} create while watched`, log);
+    }, `${storeName} create while watched`);
     const w = await watchers.drain(created.ok, WATCH_DRAIN_MS);
     const watch = {
       eventsPerSec: w.events / ((w.lastEventAt - created.result.startedAt) / 1_000), events: w.events, expected: created.ok * WATCHERS,
@@ -148,7 +159,7 @@ async function benchRaw(tls: Tls, log: (l: string) => void): Promise<Rate> {
   try {
     await clients.load({ method: 'GET', path: '/', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
     log(`raw Express hello-world for ${RAW_MS / 1_000} s`);
-    return await measure(clients, { method: 'GET', path: '/', durationMs: RAW_MS, concurrency: CLIENTS, expectStatus: 200 }, 'raw', log);
+    return await measurer(clients, log)({ method: 'GET', path: '/', durationMs: RAW_MS, concurrency: CLIENTS, expectStatus: 200 }, 'raw');
   } finally {
     await clients.close();
     server.closeAllConnections();
@@ -172,10 +183,12 @@ const ROWS: Row[] = [
   { figure: 'create p50', goal: '', value: (f) => fmt.ms(f.create.p50Ms), vsRaw: (f, r) => times(f.create.p50Ms, r.p50Ms) },
   { figure: 'create p99', goal: '', value: (f) => fmt.ms(f.create.p99Ms), vsRaw: (f, r) => times(f.create.p99Ms, r.p99Ms) },
   { figure: 'server CPU per create', goal: '', value: (f) => fmt.ms(f.create.cpuMsPerOp), vsRaw: (f, r) => times(f.create.cpuMsPerOp, r.cpuMsPerOp) },
+  { figure: 'database CPU per create', goal: '', value: (f) => fmt.ms(f.create.dbCpuMsPerOp) },
   { figure: 'get', goal: '', value: (f) => fmt.rate(f.get.perSec), vsRaw: (f, r) => share(f.get.perSec, r) },
   { figure: 'get p50', goal: '', value: (f) => fmt.ms(f.get.p50Ms), vsRaw: (f, r) => times(f.get.p50Ms, r.p50Ms) },
   { figure: 'get p99', goal: `≤ ${GOAL.getP99Ms} ms`, value: (f) => fmt.ms(f.get.p99Ms), vsRaw: (f, r) => times(f.get.p99Ms, r.p99Ms) },
   { figure: 'server CPU per get', goal: '', value: (f) => fmt.ms(f.get.cpuMsPerOp), vsRaw: (f, r) => times(f.get.cpuMsPerOp, r.cpuMsPerOp) },
+  { figure: 'database CPU per get', goal: '', value: (f) => fmt.ms(f.get.dbCpuMsPerOp) },
   { figure: 'get p50 / p99, 1 client', goal: '', value: (f) => `${fmt.ms(f.getAlone.p50Ms)} / ${fmt.ms(f.getAlone.p99Ms)}` },
   { figure: 'list, rv="" (median, min–max)', goal: `≤ ${GOAL.listMs} ms`, value: (f) => spread(f.listConsistent) },
   { figure: 'list, rv="0" from the watch cache', goal: `≤ ${GOAL.listMs} ms`, value: (f) => spread(f.listCached) },
@@ -209,8 +222,9 @@ function tables(stores: ApiFigures[], raw: Rate, load: number): BenchTable[] {
       `The API server runs in this process over a store from openStore(): a throwaway PostgreSQL (fsync on) and PGlite on disk; TLS from ensurePki, a bearer token; every request to 127.0.0.1.`,
       `${CLIENTS} clients: keep-alive HTTPS sockets driven from a worker thread, so the server's thread is the one measured; each sends its next request when the last is answered.`,
       `create: ${num(OBJECTS)} configmaps (~500 bytes) in one namespace, stopped after ${CREATE_CAP_MS / 1_000} s; get: ${GET_MS / 1_000} s over them; list: ${LIST_REPS} in a row, one client, the whole response read.`,
+      'The first list of a resource after start also fills its watch cache from the store (the max of rv=""); later ones, "" or "0", are served from the cache.',
       `watch: ${WATCHERS} watches of a second namespace while ${num(WATCH_CREATES)} configmaps are created in it; latency from each create's send (a stamp in its data) to the event's arrival, so it includes the create's own latency (create p50 meanwhile).`,
-      `÷ raw: throughput as a share of raw Express get/s; latency and CPU as a multiple of raw's. Server CPU: this thread's CPU time over the phase divided by requests (PGlite's database runs on it too).`,
+      `÷ raw: throughput as a share of raw Express get/s; latency and CPU as a multiple of raw's. Server CPU: the CPU time of the server's thread over the phase divided by requests (PGlite runs on that thread too); database CPU: that of PostgreSQL's processes.`,
       `Raw Express: server thread ${fmt.pct(raw.serverBusy)} busy, clients' thread ${fmt.pct(raw.clientBusy)} busy. Server thread busy in create / get: ${stores.map((f) => `${f.store} ${fmt.pct(f.create.serverBusy)} / ${fmt.pct(f.get.serverBusy)}`).join(', ')}.`,
       `Load average when the run began: ${num(load, 1)} on ${cpus().length} CPUs (other work on the machine moves these figures).`,
     ],
@@ -233,7 +247,8 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
       if (which === 'postgres') {
         const pg = await TestPostgres.start({ fsync: true });
         try {
-          stores.push(await benchApi('PostgreSQL', await openStore({ databaseUrl: await pg.createDatabase('bench') }), tls, log));
+          const postmaster = Number(readFileSync(path.join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+          stores.push(await benchApi('PostgreSQL', await openStore({ databaseUrl: await pg.createDatabase('bench') }), tls, log, () => processTreeCpuMs(postmaster)));
         } finally {
           await pg.stop();
         }

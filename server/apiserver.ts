@@ -89,7 +89,7 @@ export class ApiServer implements ResourceCatalog {
     const reg = [...this.registries.values()].find((r) => r.def.group === group && r.def.plural === plural);
     if (!reg) return undefined;
     try {
-      return await reg.get(namespace, name);
+      return await reg.getCached(namespace, name);
     } catch (e) {
       if (errors.isStatusError(e, 'NotFound')) return undefined;
       throw e;
@@ -106,6 +106,8 @@ export class ApiServer implements ResourceCatalog {
         if (!errors.isStatusError(e, 'AlreadyExists')) throw e;
       }
     }
+    // Watch caches start now, as upstream's do, so the first list does not wait for them.
+    for (const reg of this.registries.values()) reg.warmCache();
     const crds = this.registry('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
     if (crds) {
       this.crdController = new CRDController(this, this.store, crds, this.log);

@@ -1,10 +1,11 @@
 // HTTPS load from a worker thread, so that a server in the benchmark's own process is measured
 // on its event loop alone: `concurrency` keep-alive clients sending requests, and watchers holding
-// long watch responses and timing each event. Node builtins only, so the worker starts quickly.
-import { readFileSync } from 'node:fs';
+// long watch responses and timing each event. Only Node's builtins (and ./cpu.ts), so the worker
+// starts quickly.
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { threadCpuMs } from './cpu.ts';
 
 export interface ClientTarget {
   port: number;
@@ -72,20 +73,6 @@ const ROLE = 'capstan-bench-https-load';
 const SENT_MARKER = '"sent":"';
 
 const epochMs = () => performance.timeOrigin + performance.now();
-
-/**
- * CPU time of the calling thread in ms, from /proc/thread-self/stat (utime + stime in USER_HZ,
- * 100 a second on Linux); NaN elsewhere.
- */
-export function threadCpuMs(): number {
-  try {
-    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
 const sorted = (a: Float64Array) => Array.from(a.sort());
 
 /** The main thread's handle on one load worker. One request at a time. */

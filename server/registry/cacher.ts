@@ -74,6 +74,11 @@ export class Cacher {
     });
   }
 
+  /** One object from the cache as it is now (possibly a moment stale), if the cache is ready. */
+  peek(key: string): { ready: boolean; obj?: StoredObject } {
+    return this.ready ? { ready: true, obj: this.objects.get(key) } : { ready: false };
+  }
+
   /**
    * The objects under `prefix` as of an RV at or after `minRV` (0: whatever the cache has), or
    * undefined when the cache cannot answer in time (the caller reads the store).

@@ -153,6 +153,25 @@ export class GenericRegistry {
     }
   }
 
+  /**
+   * A read that may be a moment stale, served by the watch cache when it holds the object
+   * (admission lookups, as upstream's informers); falls back to the store.
+   */
+  async getCached(namespace: string, name: string): Promise<KubeObject> {
+    const cached = this.cacher().peek(this.key(namespace, name));
+    if (cached.obj) return this.withTypeMeta(cached.obj);
+    return this.get(namespace, name);
+  }
+
+  /** Starts this resource's watch cache now rather than on the first list. */
+  warmCache(): void {
+    this.cacher();
+  }
+
+  private cacher() {
+    return cacherFor(this.store, this.storeKeyRoot);
+  }
+
   async list(namespace: string, params: ListParams = {}): Promise<ListResponse> {
     const opts: StoreListOptions = {};
     if (params.limit !== undefined && params.limit > 0) opts.limit = params.limit;
@@ -191,7 +210,7 @@ export class GenericRegistry {
     const any = opts.resourceVersion === 0n;
     if (opts.limit && !any) return undefined;
     const minRV = any ? 0n : opts.resourceVersion ?? (await this.store.currentRV());
-    const cached = await cacherFor(this.store, this.storeKeyRoot).list(this.prefix(namespace), minRV, opts.predicate);
+    const cached = await this.cacher().list(this.prefix(namespace), minRV, opts.predicate);
     if (!cached) return undefined;
     return { items: cached.items.map((o) => this.withTypeMeta(o)), resourceVersion: cached.rv.toString() };
   }
