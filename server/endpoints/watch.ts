@@ -95,7 +95,7 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
         object = toPartialObjectMetadata(obj as KubeObject, neg.asVersion);
       }
     }
-    res.write(`${JSON.stringify({ type, object })}\n`);
+    res.write(encodeEvent(type, object));
   };
   const bookmark = (rv: bigint, annotations?: Record<string, string>) => {
     const kind = neg.as === 'Table' ? 'Table' : neg.as === 'PartialObjectMetadata' ? 'PartialObjectMetadata' : registry.def.kind;
@@ -138,6 +138,19 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
     ac.abort();
     res.end();
   }
+}
+
+// Watch events share their objects between watchers (storage/watch/broadcaster.ts), so a plain
+// event is serialised once for all of them rather than once per watcher.
+const encoded = new WeakMap<object, Map<string, string>>();
+
+function encodeEvent(type: string, object: unknown): string {
+  if (object === null || typeof object !== 'object') return `${JSON.stringify({ type, object })}\n`;
+  let byType = encoded.get(object);
+  if (!byType) encoded.set(object, (byType = new Map()));
+  let line = byType.get(type);
+  if (line === undefined) byType.set(type, (line = `${JSON.stringify({ type, object })}\n`));
+  return line;
 }
 
 /** What a selector watcher sees of a change (upstream cacher's event conversion). */
