@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import * as errors from '../machinery/errors.ts';
 import type { Store } from '../storage/store.ts';
-import { builtinResources } from './apis/index.ts';
+import { builtinResources, bootstrapObjects } from './apis/index.ts';
 import type { AnyResource, KubeObject } from './apis/types.ts';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, type ResourceCatalog } from './discovery/discovery.ts';
 import { parseAccept } from './codec/negotiate.ts';
@@ -102,6 +102,16 @@ export class ApiServer implements ResourceCatalog {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       try {
         await namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      } catch (e) {
+        if (!errors.isStatusError(e, 'AlreadyExists')) throw e;
+      }
+    }
+    for (const obj of bootstrapObjects) {
+      const [group, version] = obj.apiVersion!.includes('/') ? obj.apiVersion!.split('/') : ['', obj.apiVersion!];
+      const reg = this.all().find((d) => d.group === group && d.version === version && d.kind === obj.kind);
+      if (!reg) continue;
+      try {
+        await this.registry(group!, version!, reg.plural)!.create(obj.metadata?.namespace ?? '', structuredClone(obj), { fieldManager: 'kube-apiserver' });
       } catch (e) {
         if (!errors.isStatusError(e, 'AlreadyExists')) throw e;
       }

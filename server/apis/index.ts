@@ -1,6 +1,6 @@
 // THE resource list: every built-in resource Capstan serves, one module each. Discovery,
 // OpenAPI, routing and Table output all derive from it.
-import type { AnyResource } from './types.ts';
+import type { AnyResource, KubeObject } from './types.ts';
 import { namespaces } from './core/v1/namespaces.ts';
 import { configmaps } from './core/v1/configmaps.ts';
 import { secrets } from './core/v1/secrets.ts';
@@ -8,8 +8,35 @@ import { serviceaccounts } from './core/v1/serviceaccounts.ts';
 import { pods } from './core/v1/pods.ts';
 import { events } from './core/v1/events.ts';
 import { customresourcedefinitions } from './apiextensions/v1/customresourcedefinitions.ts';
+import { admissionregistrationResources } from './admissionregistration/index.ts';
+import { certificatesResources } from './certificates/index.ts';
+import { coordinationResources } from './coordination/index.ts';
+import { discoveryResources } from './discovery/index.ts';
+import { eventsResources } from './events/index.ts';
+import { flowcontrolResources, flowcontrolBootstrapObjects } from './flowcontrol/index.ts';
+import { networkingResources } from './networking/index.ts';
+import { nodeResources } from './node/index.ts';
+import { rbacResources } from './rbac/index.ts';
+import { schedulingResources, schedulingBootstrapObjects } from './scheduling/index.ts';
+import { storageResources } from './storage/index.ts';
 
 export const builtinResources: AnyResource[] = [
-  namespaces, configmaps, secrets, serviceaccounts, pods, events,
-  customresourcedefinitions,
-] as AnyResource[];
+  ...([namespaces, configmaps, secrets, serviceaccounts, pods, events, customresourcedefinitions] as AnyResource[]),
+  ...admissionregistrationResources,
+  ...certificatesResources,
+  ...coordinationResources,
+  ...discoveryResources,
+  ...eventsResources,
+  ...flowcontrolResources,
+  ...networkingResources,
+  ...nodeResources,
+  ...rbacResources,
+  ...schedulingResources,
+  ...storageResources,
+];
+
+/** Objects every cluster has from the start (created at start-up when missing). */
+export const bootstrapObjects: KubeObject[] = [
+  ...schedulingBootstrapObjects,
+  ...flowcontrolBootstrapObjects,
+];

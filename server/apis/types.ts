@@ -179,8 +179,6 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   }>;
   /** PROPOSED: store work around writes (see StoreHooks). */
   storeHooks?: StoreHooks<T>;
-  /** PROPOSED: this version is a view of another version's stored form (see Conversion). */
-  conversion?: Conversion;
   /**
    * PROPOSED: objects the server computes rather than stores (componentstatuses): get and list
    * read this instead of the store; such a resource serves only get and list.
@@ -212,19 +210,6 @@ export interface StoreHooks<T extends KubeObject = KubeObject> {
   beginCreate?(obj: T, ctx: StoreHookContext): Promise<FinishFunc>;
   beginUpdate?(obj: T, old: T, ctx: StoreHookContext): Promise<FinishFunc>;
   afterDelete?(obj: T, ctx: StoreHookContext): Promise<void>;
-}
-
-/**
- * PROPOSED (not yet honoured by the registry): a version served from another version's stored
- * form (autoscaling/v1 HorizontalPodAutoscaler over the stored autoscaling/v2 object). The
- * registry converts a decoded body with `toStorage` before any strategy runs (strategies see the
- * storage form, as upstream validates its internal form), and every object it returns, lists or
- * watches with `fromStorage`. Both versions share the storage key prefix.
- */
-export interface Conversion {
-  storageVersion: string;
-  toStorage(obj: KubeObject): KubeObject;
-  fromStorage(obj: KubeObject): KubeObject;
 }
 
 export function defineResource<T extends KubeObject>(def: ResourceDef<T>): ResourceDef<T> {

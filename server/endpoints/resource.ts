@@ -215,7 +215,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const obj = decodeObject(ctx, req, q);
       const dryRun = dryRunOf(q);
       await ctx.admission.admit('CREATE', registry, ns, obj, undefined, dryRun);
-      const created = await registry.create(ns, obj, { dryRun, fieldManager: fieldManagerOf(req, q, false) });
+      const created = await registry.create(ns, obj, { dryRun, fieldManager: fieldManagerOf(req, q, false), user: req.user });
       respondObjects(res, neg, ctx, q, 201, created);
       return;
     }
@@ -234,7 +234,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const { obj: updated, created } = await registry.update(ns, name, async (cur) => {
         await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, obj, cur, dryRun);
         return structuredClone(obj);
-      }, { dryRun, subresource: sub, fieldManager: fieldManagerOf(req, q, false) });
+      }, { dryRun, subresource: sub, fieldManager: fieldManagerOf(req, q, false), user: req.user });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, updated);
       return;
     }
@@ -274,7 +274,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
         if (next.metadata && cur && (!next.metadata.resourceVersion || sub === 'scale')) next.metadata.resourceVersion = cur.metadata?.resourceVersion;
         await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, next, cur, dryRun);
         return next;
-      }, { dryRun, subresource: sub, allowCreate: patchType === 'apply', applied: patchType === 'apply', fieldManager: manager });
+      }, { dryRun, subresource: sub, allowCreate: patchType === 'apply', applied: patchType === 'apply', fieldManager: manager, user: req.user });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, sub === 'scale' ? scaleOf(def, obj) : obj);
       return;
     }

@@ -9,7 +9,7 @@ import { validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from
 import { cacherFor } from './cacher.ts';
 import { builtinPatchSchema, genericObjectSchema, updateManagedFields, type PatchSchema } from '../../machinery/patch/index.ts';
 import { isStorageError, type Store, type StoredObject, type ListOptions as StoreListOptions } from '../../storage/store.ts';
-import { groupVersion, type AnyResource, type KubeObject, type StrategyContext } from '../apis/types.ts';
+import { groupVersion, type AnyResource, type KubeObject, type RequestUser, type StrategyContext } from '../apis/types.ts';
 
 export interface Clock { now(): Date }
 export const systemClock: Clock = { now: () => new Date() };
@@ -27,6 +27,8 @@ export interface ListParams {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** Who is writing, for strategies that record it (CSR requestor). */
+  user?: RequestUser;
   /** The field manager recorded in metadata.managedFields (upstream's fieldmanager). */
   fieldManager?: string;
 }
@@ -78,8 +80,8 @@ export class GenericRegistry {
     return this.def.namespaced && namespace ? `${this.storeKeyRoot}${namespace}/` : this.storeKeyRoot;
   }
 
-  private ctx(namespace: string): StrategyContext {
-    return { namespace, now: this.clock.now() };
+  private ctx(namespace: string, operation: 'CREATE' | 'UPDATE', user?: RequestUser): StrategyContext {
+    return { namespace, now: this.clock.now(), operation, ...(user ? { user } : {}) };
   }
 
   /** Stamps apiVersion and kind, which the stored form may omit. */
@@ -224,8 +226,8 @@ export class GenericRegistry {
   }
 
   /** Upstream's rest.BeforeCreate: namespace, identity, timestamps, strategy, validation. */
-  prepareCreate(namespace: string, obj: KubeObject): KubeObject {
-    const ctx = this.ctx(namespace);
+  prepareCreate(namespace: string, obj: KubeObject, user?: RequestUser): KubeObject {
+    const ctx = this.ctx(namespace, 'CREATE', user);
     const meta = (obj.metadata ??= {});
     if (this.def.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -257,7 +259,7 @@ export class GenericRegistry {
   }
 
   async create(namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
-    const prepared = this.recordManagedFields(undefined, this.prepareCreate(namespace, obj), opts.fieldManager, '');
+    const prepared = this.recordManagedFields(undefined, this.prepareCreate(namespace, obj, opts.user), opts.fieldManager, '');
     const name = prepared.metadata!.name!;
     if (opts.dryRun) {
       // A dry run still reports a conflict with an existing object, as upstream.
@@ -276,8 +278,8 @@ export class GenericRegistry {
    * Upstream's rest.BeforeUpdate: keeps what an update may not change, bumps the generation on
    * spec changes, and validates. `old` is the stored object (never mutated).
    */
-  prepareUpdate(namespace: string, obj: KubeObject, old: KubeObject, subresource: string): KubeObject {
-    const ctx = this.ctx(namespace);
+  prepareUpdate(namespace: string, obj: KubeObject, old: KubeObject, subresource: string, user?: RequestUser): KubeObject {
+    const ctx = this.ctx(namespace, 'UPDATE', user);
     const meta = (obj.metadata ??= {});
     const oldMeta = old.metadata ?? {};
     if (this.def.namespaced) {
@@ -300,8 +302,9 @@ export class GenericRegistry {
 
     const custom = this.def.extraSubresources?.find((s) => s.name === subresource && s.update);
     if (custom) {
-      const next = custom.update!(obj, structuredClone(old));
+      const next = custom.update!(obj, structuredClone(old), ctx);
       const errs = validateObjectMetaUpdate(next.metadata ?? {}, oldMeta, FieldPath.root('metadata'));
+      errs.push(...(custom.validateUpdate?.(next, old, ctx) ?? []));
       if (errs.length) throw errors.invalid(this.gk, meta.name ?? '', errs);
       return next;
     }
@@ -311,7 +314,7 @@ export class GenericRegistry {
       const next: KubeObject = structuredClone(old);
       if (status === undefined) delete next.status; else next.status = status;
       next.metadata = { ...next.metadata };
-      this.def.status?.prepareForUpdate?.(next, old);
+      this.def.status?.prepareForUpdate?.(next, old, ctx);
       const errs = validateObjectMetaUpdate(next.metadata ?? {}, oldMeta, FieldPath.root('metadata'));
       errs.push(...(this.def.status?.validateUpdate?.(next, old, ctx) ?? []));
       if (errs.length) throw errors.invalid(this.gk, meta.name ?? '', errs);
@@ -358,7 +361,7 @@ export class GenericRegistry {
         if (!current) {
           if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
-          result = opts.applied ? this.prepareCreate(namespace, desired) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired), opts.fieldManager, '');
+          result = opts.applied ? this.prepareCreate(namespace, desired, opts.user) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired, opts.user), opts.fieldManager, '');
           return this.toStorage(result);
         }
         created = false;
@@ -373,7 +376,7 @@ export class GenericRegistry {
           // An unconditional update applies to the current version (upstream's Store.Update).
           meta.resourceVersion = current.metadata?.resourceVersion;
         }
-        result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '');
+        result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '', opts.user);
         // An apply has already recorded its ownership; every other write is an Update.
         if (!opts.applied) result = this.recordManagedFields(current, result, opts.fieldManager, opts.subresource ?? '');
         if (opts.dryRun) throw new DryRunDone();

@@ -3,7 +3,7 @@
 import { FieldPath } from '../../../../machinery/fieldpath.ts';
 import * as field from '../../../../machinery/fieldpath.ts';
 import { byteLength } from '../../../../machinery/goformat.ts';
-import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, validateLabelName } from '../../../../machinery/validation.ts';
+import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName, regexError, validateLabelName } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
 import { age, ageColumn, nameColumn } from '../../common/age.ts';
 import { defaultMatchResources, failurePolicies, validateMatchConditions, validateMatchResources, type MatchCondition, type MatchResources } from './validation.ts';
@@ -132,8 +132,9 @@ export function validateConditions(conditions: Condition[] | undefined, path: Fi
     if (reason === '') errs.push(field.required(p.child('reason'), 'must be set'));
     else {
       if (!conditionReasonRe.test(reason)) {
-        errs.push(field.invalid(p.child('reason'), reason,
-          "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_' (e.g. 'my_name',  or 'MY_NAME',  or 'MyName',  or 'ReasonA,ReasonB',  or 'ReasonA:ReasonB', regex used for validation is '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?')"));
+        errs.push(field.invalid(p.child('reason'), reason, regexError(
+          "a condition reason must start with alphabetic character, optionally followed by a string of alphanumeric characters or '_,:', and must end with an alphanumeric character or '_'",
+          '[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?', 'my_name', 'MY_NAME', 'MyName', 'ReasonA,ReasonB', 'ReasonA:ReasonB')));
       }
       if (byteLength(reason) > 1024) errs.push(field.tooLong(p.child('reason'), reason, 1024));
     }
