@@ -307,7 +307,7 @@ export function isDomainPrefixedPath(path: FieldPath, dpPath: string): FieldErro
 
 // ---- IP addresses ----
 
-interface ParsedIP {
+export interface ParsedIP {
   bytes: number[]; // 4 or 16
   /** Whether the text was a valid netip.ParseAddr input (no leading zeros, no zone). */
   strict: boolean;
@@ -372,7 +372,8 @@ function parseIPv6(s: string): { bytes: number[]; strict: boolean } | undefined 
   return { bytes, strict };
 }
 
-function parseIP(s: string): ParsedIP | undefined {
+/** Parses an IPv4 or IPv6 address as Go's net.ParseIP (leading zeros allowed; `strict` says whether netip would accept it). */
+export function parseIP(s: string): ParsedIP | undefined {
   if (s.includes(':')) {
     const v6 = parseIPv6(s);
     return v6 ? { ...v6, v6: true } : undefined;

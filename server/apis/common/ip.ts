@@ -2,75 +2,21 @@
 // in IPv4 octets read as decimal), and the address classes upstream's validators ask about.
 // The strict checks (canonical form, no leading zeros) live in machinery/validation.ts.
 
+import { parseIP } from '../../../machinery/validation.ts';
+
 /** A parsed address: always 16 bytes, as Go's net.IP; IPv4 addresses are stored 4-in-6. */
 export interface IP {
   bytes: number[];
 }
 
-function parseV4(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  const out: number[] = [];
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p)) return undefined;
-    const n = Number(p);
-    if (n > 255) return undefined;
-    out.push(n);
-  }
-  return out;
-}
-
+// Go keeps IPv4 addresses in 16 bytes behind this prefix (::ffff:a.b.c.d).
 const V4_PREFIX = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff];
-
-function parseV6(s: string): number[] | undefined {
-  let text = s;
-  let tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (lastColon >= 0 && text.slice(lastColon + 1).includes('.')) {
-    const v4 = parseV4(text.slice(lastColon + 1));
-    if (!v4) return undefined;
-    tail = v4;
-    text = text.slice(0, lastColon + 1) + '0:0';
-    // the two placeholder groups are replaced by the IPv4 bytes below
-  }
-  const dbl = text.indexOf('::');
-  if (dbl >= 0 && dbl !== text.lastIndexOf('::')) return undefined;
-  const groupsOf = (t: string): number[] | undefined => {
-    if (t === '') return [];
-    const out: number[] = [];
-    for (const g of t.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  let groups: number[];
-  if (dbl >= 0) {
-    const head = groupsOf(text.slice(0, dbl));
-    const rest = groupsOf(text.slice(dbl + 2));
-    if (!head || !rest) return undefined;
-    const fill = 8 - head.length - rest.length;
-    if (fill < 1) return undefined;
-    groups = [...head, ...new Array<number>(fill).fill(0), ...rest];
-  } else {
-    const all = groupsOf(text);
-    if (!all || all.length !== 8) return undefined;
-    groups = all;
-  }
-  const bytes: number[] = [];
-  for (const g of groups) bytes.push(g >> 8, g & 0xff);
-  if (tail.length) bytes.splice(12, 4, ...tail);
-  return bytes;
-}
 
 /** netutils.ParseIPSloppy: undefined when the text is not an address (zones are not accepted). */
 export function parseIPSloppy(s: string): IP | undefined {
-  if (s.includes(':')) {
-    const b = parseV6(s);
-    return b ? { bytes: b } : undefined;
-  }
-  const v4 = parseV4(s);
-  return v4 ? { bytes: [...V4_PREFIX, ...v4] } : undefined;
+  const ip = parseIP(s);
+  if (!ip) return undefined;
+  return { bytes: ip.bytes.length === 4 ? [...V4_PREFIX, ...ip.bytes] : ip.bytes };
 }
 
 /** Go's IP.To4() != nil: an IPv4 address, also when written as IPv4-mapped IPv6. */
