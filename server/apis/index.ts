@@ -8,6 +8,11 @@ import { serviceaccounts } from './core/v1/serviceaccounts.ts';
 import { pods } from './core/v1/pods.ts';
 import { events } from './core/v1/events.ts';
 import { customresourcedefinitions } from './apiextensions/v1/customresourcedefinitions.ts';
+import { coreV1Extra } from './core/v1/extra.ts';
+import { appsResources } from './apps/index.ts';
+import { batchResources } from './batch/index.ts';
+import { autoscalingResources } from './autoscaling/index.ts';
+import { policyResources } from './policy/index.ts';
 import { admissionregistrationResources } from './admissionregistration/index.ts';
 import { certificatesResources } from './certificates/index.ts';
 import { coordinationResources } from './coordination/index.ts';
@@ -22,6 +27,11 @@ import { storageResources } from './storage/index.ts';
 
 export const builtinResources: AnyResource[] = [
   ...([namespaces, configmaps, secrets, serviceaccounts, pods, events, customresourcedefinitions] as AnyResource[]),
+  ...coreV1Extra,
+  ...appsResources,
+  ...batchResources,
+  ...autoscalingResources,
+  ...policyResources,
   ...admissionregistrationResources,
   ...certificatesResources,
   ...coordinationResources,

@@ -7,7 +7,7 @@ import { parseFieldSelector, checkFieldSelector } from '../../machinery/fields.t
 import { applyConfiguration, applyPatch, decodeJsonPatchBody, isPatchError, negotiatePatchType } from '../../machinery/patch/index.ts';
 import { negotiate, type Negotiated } from '../codec/negotiate.ts';
 import { decodeBody, type DecodedBody } from '../codec/body.ts';
-import type { AnyResource, KubeObject } from '../apis/types.ts';
+import type { AnyResource, KubeObject, Verb } from '../apis/types.ts';
 import { GenericRegistry, type DeleteOptions, type ListParams } from '../registry/generic.ts';
 import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts';
 import { serveWatch } from './watch.ts';
@@ -174,6 +174,9 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
   if (def.namespaced && !ns && name) {
     throw errors.notFound(registry.gr, name);
   }
+
+  // Verbs a resource does not serve are refused as upstream's router refuses them (405).
+  if (!sub && def.verbs && !def.verbs.includes(info.verb as Verb)) throw errors.methodNotSupported(registry.gr, info.verb);
 
   const readAs = { ...tableAs, ...metadataAs };
   switch (info.verb) {

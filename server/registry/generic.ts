@@ -148,6 +148,12 @@ export class GenericRegistry {
   }
 
   async get(namespace: string, name: string): Promise<KubeObject> {
+    if (this.def.computed) {
+      // A computed resource (componentstatuses) is read from its module, never from the store.
+      const found = (await this.def.computed({ store: this.store, now: this.clock.now() })).find((o) => o.metadata?.name === name);
+      if (!found) throw errors.notFound(this.gr, name);
+      return found;
+    }
     try {
       return this.withTypeMeta((await this.store.get(this.key(namespace, name))).obj);
     } catch (e) {
@@ -175,6 +181,10 @@ export class GenericRegistry {
   }
 
   async list(namespace: string, params: ListParams = {}): Promise<ListResponse> {
+    if (this.def.computed) {
+      const items = (await this.def.computed({ store: this.store, now: this.clock.now() })).filter((o) => !params.predicate || params.predicate(o));
+      return { items, resourceVersion: '' };
+    }
     const opts: StoreListOptions = {};
     if (params.limit !== undefined && params.limit > 0) opts.limit = params.limit;
     if (params.continue) opts.continue = params.continue;
@@ -265,11 +275,19 @@ export class GenericRegistry {
       // A dry run still reports a conflict with an existing object, as upstream.
       const exists = await this.store.get(this.key(namespace, name)).then(() => true, () => false);
       if (exists) throw errors.alreadyExists(this.gr, name);
+      // Store hooks check what they would take (a dry run takes nothing).
+      await this.def.storeHooks?.beginCreate?.(prepared, { store: this.store, dryRun: true });
       return prepared;
     }
+    // Upstream's BeginCreate: work in the store that goes with this write (service IP and port
+    // allocation), finished by the write's outcome.
+    const finish = await this.def.storeHooks?.beginCreate?.(prepared, { store: this.store, dryRun: false });
     try {
-      return this.withTypeMeta((await this.store.create(this.key(namespace, name), this.toStorage(prepared))).obj);
+      const stored = await this.store.create(this.key(namespace, name), this.toStorage(prepared));
+      await finish?.(true);
+      return this.withTypeMeta(stored.obj);
     } catch (e) {
+      await finish?.(false);
       return this.translate(e, name);
     }
   }
@@ -349,6 +367,13 @@ export class GenericRegistry {
     let created = false;
     let result: KubeObject | undefined;
     const allowCreate = opts.allowCreate ?? this.def.strategy?.allowCreateOnUpdate ?? false;
+    // Store hooks of each attempt; a retried attempt is finished as failed, the last by the outcome.
+    const hooks = this.def.storeHooks;
+    const finishers: Array<(success: boolean) => Promise<void>> = [];
+    const settle = async (success: boolean) => {
+      for (const [i, f] of finishers.entries()) await f(success && i === finishers.length - 1);
+      finishers.length = 0;
+    };
     try {
       const tryUpdate = async (cur: { obj: StoredObject } | undefined): Promise<StoredObject> => {
         const current = cur ? this.withTypeMeta(structuredClone(cur.obj)) : undefined;
@@ -362,6 +387,8 @@ export class GenericRegistry {
           if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
           result = opts.applied ? this.prepareCreate(namespace, desired, opts.user) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired, opts.user), opts.fieldManager, '');
+          if (hooks?.beginCreate) finishers.push(await hooks.beginCreate(result, { store: this.store, dryRun: !!opts.dryRun }));
+          if (opts.dryRun) throw new DryRunDone();
           return this.toStorage(result);
         }
         created = false;
@@ -379,15 +406,19 @@ export class GenericRegistry {
         result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '', opts.user);
         // An apply has already recorded its ownership; every other write is an Update.
         if (!opts.applied) result = this.recordManagedFields(current, result, opts.fieldManager, opts.subresource ?? '');
+        // Upstream's BeginUpdate; subresource writes (status, scale) leave allocations alone.
+        if (hooks?.beginUpdate && !opts.subresource) finishers.push(await hooks.beginUpdate(result, current, { store: this.store, dryRun: !!opts.dryRun }));
         if (opts.dryRun) throw new DryRunDone();
         return this.toStorage(result);
       };
       const stored = await this.store.guaranteedUpdate(key, tryUpdate, { ignoreNotFound: true });
+      await settle(true);
       const obj = this.withTypeMeta(stored.obj);
       // Clearing the last finalizer of an object being deleted completes its deletion.
       await this.deleteIfFinalized(namespace, obj);
       return { obj, created };
     } catch (e) {
+      await settle(false);
       if (e instanceof DryRunDone && result) return { obj: result, created };
       if (e instanceof errors.StatusError) throw e;
       return this.translate(e, name);
@@ -424,6 +455,7 @@ export class GenericRegistry {
             if (((cur.obj.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? []).length) throw new FinalizerAppeared();
           },
         });
+        await this.def.storeHooks?.afterDelete?.(this.withTypeMeta(gone.obj), { store: this.store, dryRun: false });
         return { obj: this.withTypeMeta(gone.obj), deleted: true };
       } catch (e) {
         if (!(e instanceof FinalizerAppeared)) return this.translate(e, name);
@@ -467,12 +499,14 @@ export class GenericRegistry {
   async deleteIfFinalized(namespace: string, obj: KubeObject): Promise<boolean> {
     const meta = obj.metadata ?? {};
     if (!meta.deletionTimestamp || (meta.finalizers ?? []).length > 0 || this.def.strategy?.deletionPending?.(obj)) return false;
+    let gone: { obj: StoredObject };
     try {
-      await this.store.delete(this.key(namespace, meta.name!), { preconditions: { resourceVersion: BigInt(meta.resourceVersion!) } });
-      return true;
+      gone = await this.store.delete(this.key(namespace, meta.name!), { preconditions: { resourceVersion: BigInt(meta.resourceVersion!) } });
     } catch {
       return false;
     }
+    await this.def.storeHooks?.afterDelete?.(this.withTypeMeta(gone.obj), { store: this.store, dryRun: false });
+    return true;
   }
 }
 

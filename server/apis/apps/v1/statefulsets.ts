@@ -46,8 +46,11 @@ function defaults(sts: StatefulSet): void {
   s.replicas ??= 1;
   s.revisionHistoryLimit ??= 10;
   defaultPodTemplateSpec((s.template ??= {}));
-  // The claim templates are PersistentVolumeClaims and get their defaults (Filesystem, Pending).
+  // The claim templates are PersistentVolumeClaims: upstream serves them with their type meta and
+  // the claim defaults (Filesystem, Pending).
   for (const c of s.volumeClaimTemplates ?? []) {
+    c.apiVersion = 'v1';
+    c.kind = 'PersistentVolumeClaim';
     defaultEmbeddedMeta(c);
     defaultClaimSpec((c.spec ??= {}));
     c.status = { phase: 'Pending', ...c.status };

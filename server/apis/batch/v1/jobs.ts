@@ -197,6 +197,10 @@ export const jobs = defineResource<Job>({
     prepareForCreate(job) {
       job.status = {};
       if (!job.spec?.manualSelector) generateSelector(job);
+      // Upstream copies the template labels to an unlabelled job when it decodes it, so every
+      // read after the create carries the generated labels too.
+      const labels = job.spec?.template?.metadata?.labels;
+      if (labels && !Object.keys(job.metadata?.labels ?? {}).length) job.metadata!.labels = { ...labels };
     },
     validate(job) {
       const errs = validateGeneratedSelector(job);

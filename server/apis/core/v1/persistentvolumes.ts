@@ -90,11 +90,11 @@ export const persistentvolumes = defineResource<PersistentVolume>({
     validateUpdate: validatePVUpdate,
   },
   status: {
-    prepareForUpdate(pv, old) {
+    prepareForUpdate(pv, old, ctx) {
       pv.status ??= {};
       pv.status.phase ||= 'Pending';
       // A phase change is stamped with the time of the change.
-      if (pv.status.phase !== old.status?.phase) pv.status.lastPhaseTransitionTime = rfc3339(new Date());
+      if (pv.status.phase !== old.status?.phase) pv.status.lastPhaseTransitionTime = rfc3339(ctx?.now ?? new Date());
     },
     validateUpdate(pv) {
       const phase = pv.status?.phase ?? '';

@@ -79,6 +79,10 @@ export const resourcequotas = defineResource<ResourceQuota>({
     validate: validateQuota,
   },
   status: {
+    prepareForUpdate(rq) {
+      canonicalizeResourceList(rq.status?.hard);
+      canonicalizeResourceList(rq.status?.used);
+    },
     validateUpdate: (rq) => [...validateList(rq.status?.hard, FieldPath.root('status', 'hard')), ...validateList(rq.status?.used, FieldPath.root('status', 'used'))],
   },
   table: {
