@@ -19,3 +19,8 @@ test: deps typecheck
 
 bench: deps
 	node --import tsx bench/index.ts $(ARGS)
+
+# The black-box suite alone, and conformance/REPORT.md from it.
+conformance: deps
+	npx vitest run conformance --reporter=default --reporter=json --outputFile.json=.conformance.json $(ARGS); \
+	status=$$?; node scripts/conformance-report.mjs .conformance.json conformance/REPORT.md; rm -f .conformance.json; exit $$status
