@@ -4,8 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, chownSync, rmSync, readdirSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
+import { freePort } from './ports.ts';
 
 function pgBinDir(): string {
   const root = '/usr/lib/postgresql';
@@ -18,16 +18,6 @@ function pgBinDir(): string {
   throw new Error('PostgreSQL server binaries not found: run scripts/ensure-deps.sh (apt-get install postgresql)');
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // initdb and postgres refuse to run as root; tests on CI run as root.
 function asPostgresUser(cmd: string[]): string[] {

@@ -5,8 +5,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import https from 'node:https';
+import { freePort } from '../../test/ports.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -34,16 +34,6 @@ export interface System {
   proc: ChildProcess;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'capstan-sys-'));
