@@ -103,5 +103,10 @@ export const queries = {
   forgetMembers: q('capstan_forget_members', `
     DELETE FROM capstan_members WHERE seen < now() - make_interval(secs => $1)`),
 
-  notify: q('capstan_notify', `SELECT pg_notify('capstan_log', '')`),
+  /**
+   * The doorbell. Its transaction need not wait for the WAL flush (synchronous_commit off for
+   * this transaction only): the notification is delivered at commit either way, and a lost one
+   * is covered by the poll.
+   */
+  notify: q('capstan_notify', `SELECT set_config('synchronous_commit', 'off', true), pg_notify('capstan_log', '')`),
 } as const;
