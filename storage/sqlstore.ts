@@ -6,7 +6,7 @@ import { queries } from './sql/queries.ts';
 import { schema } from './sql/schema.ts';
 import { decode, encode, prefixEnd, encodeContinue, decodeContinue } from './codec.ts';
 import { Broadcaster, Watcher, toWatchEvent } from './watch/broadcaster.ts';
-import { LogTailer, toEntry } from './watch/tailer.ts';
+import { LogTailer, toEntry, type KnownValues } from './watch/tailer.ts';
 import {
   StorageError, type GuaranteedUpdateOptions, type Key, type KeyPrefix, type ListOptions, type ListResult,
   type Preconditions, type Store, type Stored, type StoredObject, type TryUpdate, type WatchEvent, type WatchOptions,
@@ -48,6 +48,8 @@ const TOO_LARGE_RV_WAIT_MS = 3_000;
 export class SqlStore implements Store {
   readonly id = randomUUID();
   private readonly broadcaster = new Broadcaster();
+  /** Values of writes this process made that the tailer has not passed yet (bounded). */
+  private readonly known: KnownValues = new Map();
   private readonly tailer: LogTailer;
   private notifyInFlight = false;
   private notifyAgain = false;
@@ -57,6 +59,7 @@ export class SqlStore implements Store {
 
   private constructor(readonly driver: SqlDriver, startRV: bigint, private readonly opts: SqlStoreOptions) {
     this.tailer = new LogTailer(driver, startRV, (entries, upTo) => this.broadcaster.deliver(entries, upTo), {
+      known: this.known,
       holeTimeoutMs: opts.holeTimeoutMs,
       pollIntervalMs: opts.pollIntervalMs,
       onError: (err) => opts.logger?.('storage: reading the log failed', err),
@@ -126,6 +129,11 @@ export class SqlStore implements Store {
     }
   }
 
+  private remember(rv: bigint, value: string | null, prevValue: string | null): void {
+    // Bounded: past this the tailer just reads the values back.
+    if (this.known.size < 100_000 && rv > this.tailer.last) this.known.set(rv, { value, prevValue });
+  }
+
   /** After a commit: wake the local tailer now, and other processes with one coalesced NOTIFY. */
   private afterWrite(): void {
     this.tailer.ring();
@@ -151,6 +159,7 @@ export class SqlStore implements Store {
     const [row] = await this.driver.query(queries.create, [key, text]);
     const rv = rvOf(row);
     if (rv === 0n) throw new StorageError('AlreadyExists', key);
+    this.remember(rv, text, null);
     this.afterWrite();
     return { key, rv, obj: decode(text, rv) };
   }
@@ -189,6 +198,7 @@ export class SqlStore implements Store {
         : await this.driver.query(queries.create, [key, text]);
       const rv = rvOf(row);
       if (rv === 0n) continue; // lost the compare-and-swap: read again and retry
+      this.remember(rv, text, cur ? cur.text : null);
       this.afterWrite();
       return { key, rv, obj: decode(text, rv) };
     }
@@ -204,6 +214,7 @@ export class SqlStore implements Store {
       opts.validate?.(stored);
       const [row] = await this.driver.query(queries.delete, [key, cur.rv.toString()]);
       if (rvOf(row) === 0n) continue;
+      this.remember(rvOf(row), null, cur.text);
       this.afterWrite();
       return stored;
     }

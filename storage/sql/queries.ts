@@ -61,10 +61,13 @@ export const queries = {
 
   count: q('capstan_count', `SELECT count(*) AS n FROM capstan_objects WHERE key >= $1 AND key < $2`),
 
-  /** The log after an RV, with each change's previous value, for the tailer. */
+  /**
+   * The log after an RV, with each change's previous value, for the tailer; $3 lists RVs this
+   * process wrote itself, whose values the tailer already holds (they are not read back).
+   */
   tail: q('capstan_tail', `
-    SELECT l.rv, l.key, l.kind, l.value, l.prev_rv, p.value AS prev_value
-    FROM capstan_log l LEFT JOIN capstan_log p ON p.rv = l.prev_rv AND l.prev_rv > 0
+    SELECT l.rv, l.key, l.kind, CASE WHEN l.rv = ANY($3::bigint[]) THEN NULL ELSE l.value END AS value, l.prev_rv, p.value AS prev_value
+    FROM capstan_log l LEFT JOIN capstan_log p ON p.rv = l.prev_rv AND l.prev_rv > 0 AND NOT (l.rv = ANY($3::bigint[]))
     WHERE l.rv > $1 ORDER BY l.rv LIMIT $2`),
 
   /** The log of one key range between two RVs, for a watcher catching up. */

@@ -26,7 +26,11 @@ export interface LogEntry {
   prevValue: string | null;
 }
 
+/** Values of this process's own writes, by RV, so the tailer need not read them back. */
+export type KnownValues = Map<bigint, { value: string | null; prevValue: string | null }>;
+
 export interface TailerOptions {
+  known?: KnownValues;
   holeTimeoutMs?: number;
   pollIntervalMs?: number;
   batchSize?: number;
@@ -130,17 +134,26 @@ export class LogTailer {
 
   private async drain(): Promise<void> {
     for (;;) {
-      const rows = await this.driver.query(queries.tail, [this.last.toString(), this.batchSize]);
+      const known = this.opts.known;
+      const skip: string[] = [];
+      if (known) for (const rv of known.keys()) if (rv > this.last) skip.push(rv.toString());
+      const rows = await this.driver.query(queries.tail, [this.last.toString(), this.batchSize, skip]);
       const run: LogEntry[] = [];
       let next = this.last + 1n;
       for (const row of rows) {
         const e = toEntry(row);
         if (e.rv !== next) break;
+        const k = known?.get(e.rv);
+        if (k && skip.length) {
+          e.value = k.value;
+          e.prevValue = k.prevValue;
+        }
         run.push(e);
         next++;
       }
       if (run.length > 0) {
         this.last = run[run.length - 1]!.rv;
+        if (known) for (const rv of known.keys()) if (rv <= this.last) known.delete(rv);
         this.holeRV = 0n;
         this.deliver(run, this.last);
         for (const w of this.waiters) if (this.last >= w.rv) w.resolve();
