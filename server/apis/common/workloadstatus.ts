@@ -4,6 +4,8 @@ import type { FieldPath } from '../../../machinery/fieldpath.ts';
 import * as field from '../../../machinery/fieldpath.ts';
 import { validateNonnegativeField } from '../../../machinery/validation.ts';
 import type { FieldError } from '../types.ts';
+import type { ColumnDef } from '../types.ts';
+import { ageColumn, nameColumn } from './age.ts';
 
 /**
  * Upstream's ValidateReplicaSetStatus shape: observedGeneration and every count non-negative,
@@ -27,3 +29,15 @@ export function validateCollisionCount(status: { collisionCount?: number } | und
   if (n !== undefined && o !== undefined && n < o) return [field.invalid(path.child('collisionCount'), n, 'cannot be decremented')];
   return [];
 }
+
+/** The columns upstream prints for ReplicaSets and ReplicationControllers alike. */
+export const replicaControllerColumns: ColumnDef[] = [
+  nameColumn,
+  { name: 'Desired', type: 'integer', description: 'The number of replicas wanted.' },
+  { name: 'Current', type: 'integer', description: 'The number of replicas observed.' },
+  { name: 'Ready', type: 'integer', description: 'The number of ready replicas.' },
+  ageColumn,
+  { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' },
+  { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' },
+  { name: 'Selector', type: 'string', priority: 1, description: 'The label selector for the pods.' },
+];

@@ -5,11 +5,11 @@ import * as field from '../../../../machinery/fieldpath.ts';
 import { validateImmutableField, validateNonnegativeField } from '../../../../machinery/validation.ts';
 import type { LabelSelector } from '../../../../machinery/labels.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
-import { age, ageColumn, nameColumn } from '../../common/age.ts';
+import { age } from '../../common/age.ts';
 import {
   containerCells, defaultPodTemplateSpec, formatLabelSelector, trySelector, validateControllerTemplate, validateRequiredSelector, type PodTemplateSpec,
 } from '../../common/podtemplate.ts';
-import { validateReplicaCounts } from '../../common/workloadstatus.ts';
+import { replicaControllerColumns, validateReplicaCounts } from '../../common/workloadstatus.ts';
 
 export type ReplicaSet = KubeObject & {
   spec?: { replicas?: number; minReadySeconds?: number; selector?: LabelSelector; template?: PodTemplateSpec };
@@ -51,16 +51,7 @@ export const replicasets = defineResource<ReplicaSet>({
     validateUpdate: (rs) => validateReplicaCounts(rs.status ?? {}, FieldPath.root('status'), ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']),
   },
   table: {
-    columns: [
-      nameColumn,
-      { name: 'Desired', type: 'integer', description: 'The number of replicas wanted.' },
-      { name: 'Current', type: 'integer', description: 'The number of replicas observed.' },
-      { name: 'Ready', type: 'integer', description: 'The number of ready replicas.' },
-      ageColumn,
-      { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' },
-      { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' },
-      { name: 'Selector', type: 'string', priority: 1, description: 'Label selector for pods.' },
-    ],
+    columns: replicaControllerColumns,
     row(rs, now) {
       const [names, images] = containerCells(rs.spec?.template?.spec?.containers);
       return [rs.metadata?.name ?? '', rs.spec?.replicas ?? 0, rs.status?.replicas ?? 0, rs.status?.readyReplicas ?? 0, age(rs, now), names, images, formatLabelSelector(rs.spec?.selector)];

@@ -5,9 +5,9 @@ import * as field from '../../../../machinery/fieldpath.ts';
 import { selectorFromSet } from '../../../../machinery/labels.ts';
 import { validateNonnegativeField } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
-import { age, ageColumn, nameColumn } from '../../common/age.ts';
+import { age } from '../../common/age.ts';
 import { containerCells, defaultPodTemplateSpec, formatLabels, validateControllerTemplate, type PodTemplateSpec } from '../../common/podtemplate.ts';
-import { validateReplicaCounts } from '../../common/workloadstatus.ts';
+import { replicaControllerColumns, validateReplicaCounts } from '../../common/workloadstatus.ts';
 
 export type ReplicationController = KubeObject & {
   spec?: { replicas?: number; minReadySeconds?: number; selector?: Record<string, string>; template?: PodTemplateSpec };
@@ -51,16 +51,7 @@ export const replicationcontrollers = defineResource<ReplicationController>({
     validateUpdate: (rc) => validateReplicaCounts(rc.status ?? {}, FieldPath.root('status'), ['fullyLabeledReplicas', 'readyReplicas', 'availableReplicas']),
   },
   table: {
-    columns: [
-      nameColumn,
-      { name: 'Desired', type: 'integer', description: 'The number of replicas wanted.' },
-      { name: 'Current', type: 'integer', description: 'The number of replicas observed.' },
-      { name: 'Ready', type: 'integer', description: 'The number of ready replicas.' },
-      ageColumn,
-      { name: 'Containers', type: 'string', priority: 1, description: 'Names of each container in the template.' },
-      { name: 'Images', type: 'string', priority: 1, description: 'Images referenced by each container in the template.' },
-      { name: 'Selector', type: 'string', priority: 1, description: 'The labels the controller selects its pods by.' },
-    ],
+    columns: replicaControllerColumns,
     row(rc, now) {
       const [names, images] = containerCells(rc.spec?.template?.spec?.containers);
       return [rc.metadata?.name ?? '', rc.spec?.replicas ?? 0, rc.status?.replicas ?? 0, rc.status?.readyReplicas ?? 0, age(rc, now), names, images, formatLabels(rc.spec?.selector)];
