@@ -245,6 +245,14 @@ export class RestClient {
     return decode<T>(raw, r.model);
   }
 
+  /**
+   * POST to a subresource that is created rather than updated (pods/binding, pods/eviction,
+   * serviceaccounts/token): the body goes as it is and the server's answer comes back undecoded.
+   */
+  async createSubresource(r: Resource, namespace: string, name: string, subresource: string, body: unknown, o: { signal?: AbortSignal } = {}): Promise<unknown> {
+    return this.request('POST', resourcePath(r, namespace, name, subresource), { body, signal: o.signal });
+  }
+
   async delete(r: Resource, namespace: string, name: string, opts: DeleteOptions = {}, o: { signal?: AbortSignal } = {}): Promise<void> {
     await this.request('DELETE', resourcePath(r, namespace, name), { body: deleteOptionsBody(opts), signal: o.signal });
   }
