@@ -42,8 +42,17 @@ export interface ControllerDefinition<P extends KubernetesObject> {
   primary: Resource<P>;
   /** Resources whose changes wake their controlling owner (ownerReference with controller: true) of the primary's kind. */
   owns?: Resource[];
-  /** Other resources, with the primary keys a change to one of them wakes. */
-  watches?: Array<{ resource: Resource; keys(obj: KubernetesObject): string[] }>;
+  /**
+   * Called for each change to an owned object before its owner's key is queued (upstream's
+   * informer handlers lowering a controller's expectations: a pod seen created or deleted).
+   * `ownerKey` is the key of the controlling owner the change wakes.
+   */
+  onOwnedEvent?(ownerKey: string, type: 'add' | 'update' | 'delete', obj: KubernetesObject, old?: KubernetesObject): void;
+  /**
+   * Other resources, with the primary keys a change to one of them wakes. `lister` reads any
+   * informer's cache (an orphan pod wakes the ReplicaSets whose selector matches it).
+   */
+  watches?: Array<{ resource: Resource; keys(obj: KubernetesObject, lister: <T extends KubernetesObject>(r: Resource<T>) => Lister<T>): string[] }>;
   workers?: number;
   maxLen?: number;
   /** Every key is queued again this often (upstream's resync period). */
@@ -77,22 +86,33 @@ export async function runController<P extends KubernetesObject>(def: ControllerD
   for (const r of def.owns ?? []) {
     const inf = env.informers.informerFor(r);
     informers.push(inf);
-    const wake = (obj: KubernetesObject) => {
+    const ownerKeyOf = (obj: KubernetesObject): string | undefined => {
       const ref = controllerRef(obj);
-      if (!ref || ref.kind !== primaryKind || groupOf(ref.apiVersion) !== groupOf(primaryApiVersion)) return;
+      if (!ref || ref.kind !== primaryKind || groupOf(ref.apiVersion) !== groupOf(primaryApiVersion)) return undefined;
       const ns = obj.metadata?.namespace;
-      queue.add(ns ? `${ns}/${ref.name}` : ref.name);
+      return ns ? `${ns}/${ref.name}` : ref.name;
+    };
+    const wake = (type: 'add' | 'update' | 'delete', obj: KubernetesObject, old?: KubernetesObject) => {
+      const key = ownerKeyOf(obj);
+      if (key === undefined) return;
+      def.onOwnedEvent?.(key, type, obj, old);
+      queue.add(key);
     };
     removers.push(inf.addEventHandler({
-      onAdd: wake,
-      onUpdate: (o, n) => { wake(n); if (controllerRef(o)?.uid !== controllerRef(n)?.uid) wake(o); },
-      onDelete: wake,
+      onAdd: (o) => wake('add', o),
+      onUpdate: (o, n) => {
+        wake('update', n, o);
+        // A changed controller: the old owner learns it lost the object.
+        if (controllerRef(o)?.uid !== controllerRef(n)?.uid) { const k = ownerKeyOf(o); if (k !== undefined) queue.add(k); }
+      },
+      onDelete: (o) => wake('delete', o),
     }));
   }
   for (const w of def.watches ?? []) {
     const inf = env.informers.informerFor(w.resource);
     informers.push(inf);
-    const wake = (obj: KubernetesObject) => { for (const k of w.keys(obj)) queue.add(k); };
+    const listerOf = <T extends KubernetesObject>(r: Resource<T>): Lister<T> => env.informers.informerFor(r);
+    const wake = (obj: KubernetesObject) => { for (const k of w.keys(obj, listerOf)) queue.add(k); };
     removers.push(inf.addEventHandler({ onAdd: wake, onUpdate: (o, n) => { wake(o); wake(n); }, onDelete: wake }));
   }
 
