@@ -4,7 +4,7 @@
 // run again later; nothing trusts event order.
 import type { KubernetesObject, V1OwnerReference } from '@kubernetes/client-node';
 import type { Clients } from './kubeconfig.ts';
-import { keyOf, type Informer, type InformerFactory, type Lister } from './informer.ts';
+import { keyOf, type IndexFunc, type Informer, type InformerFactory, type Lister } from './informer.ts';
 import { apiVersionOf, type Resource } from './rest.ts';
 import { WorkQueue } from './workqueue.ts';
 import type { EventRecorder } from './events.ts';
@@ -52,7 +52,12 @@ export interface ControllerDefinition<P extends KubernetesObject> {
    * Other resources, with the primary keys a change to one of them wakes. `lister` reads any
    * informer's cache (an orphan pod wakes the ReplicaSets whose selector matches it).
    */
-  watches?: Array<{ resource: Resource; keys(obj: KubernetesObject, lister: <T extends KubernetesObject>(r: Resource<T>) => Lister<T>): string[] }>;
+  watches?: Array<{
+    resource: Resource;
+    keys(obj: KubernetesObject, lister: <T extends KubernetesObject>(r: Resource<T>) => Lister<T>): string[];
+    /** Indexes the sync reads through `lister(resource).byIndex(name, value)`. */
+    indexers?: Record<string, IndexFunc<KubernetesObject>>;
+  }>;
   workers?: number;
   maxLen?: number;
   /** Every key is queued again this often (upstream's resync period). */
@@ -109,7 +114,7 @@ export async function runController<P extends KubernetesObject>(def: ControllerD
     }));
   }
   for (const w of def.watches ?? []) {
-    const inf = env.informers.informerFor(w.resource);
+    const inf = env.informers.informerFor(w.resource, { indexers: w.indexers });
     informers.push(inf);
     const listerOf = <T extends KubernetesObject>(r: Resource<T>): Lister<T> => env.informers.informerFor(r);
     const wake = (obj: KubernetesObject) => { for (const k of w.keys(obj, listerOf)) queue.add(k); };
