@@ -6,6 +6,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import * as errors from '../machinery/errors.ts';
 import type { Store } from '../storage/store.ts';
 import { builtinResources, bootstrapObjects } from './apis/index.ts';
+import { reconcileKubernetesService } from './bootstrap/kubernetes-service.ts';
 import type { AnyResource, KubeObject } from './apis/types.ts';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, type ResourceCatalog } from './discovery/discovery.ts';
 import { parseAccept } from './codec/negotiate.ts';
@@ -124,6 +125,15 @@ export class ApiServer implements ResourceCatalog {
       await this.crdController.start();
     }
     this.ready = true;
+  }
+
+  /** The `kubernetes` Service and its Endpoints, naming this server (after it listens). */
+  async reconcileKubernetesService(ip: string, port: number): Promise<void> {
+    await reconcileKubernetesService({
+      services: this.registry('', 'v1', 'services')!,
+      endpoints: this.registry('', 'v1', 'endpoints')!,
+      endpointSlices: this.registry('discovery.k8s.io', 'v1', 'endpointslices'),
+    }, { ip, port });
   }
 
   /** Stops the background work (the CRD controller, the watch caches). */

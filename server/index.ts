@@ -3,6 +3,7 @@
 import https from 'node:https';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Store } from '../storage/store.ts';
 import { ApiServer } from './apiserver.ts';
 import type { StaticToken } from './pipeline/authn.ts';
@@ -13,6 +14,8 @@ export interface StartApiServerOptions {
   store: Store;
   host?: string;
   port?: number;
+  /** The address the `kubernetes` Service's Endpoints name; default: see advertiseAddressFor. */
+  advertiseAddress?: string;
   /** PEMs; without them the server speaks plain HTTP (tests only). */
   tls?: { cert: string; key: string; ca: string };
   tokens?: StaticToken[];
@@ -24,6 +27,19 @@ export interface RunningApiServer {
   url: string;
   port: number;
   close(): Promise<void>;
+}
+
+/**
+ * The address the `kubernetes` Endpoints name (upstream --advertise-address): the bind address
+ * unless it is a wildcard or loopback (which Endpoints may not hold), else this host's first
+ * non-internal IPv4 address.
+ */
+export function advertiseAddressFor(host: string): string | undefined {
+  if (!['0.0.0.0', '::', 'localhost'].includes(host) && !host.startsWith('127.') && host !== '::1') return host;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 export async function startApiServer(opts: StartApiServerOptions): Promise<RunningApiServer> {
@@ -43,6 +59,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   });
   const port = (server.address() as AddressInfo).port;
   api.serverAddress = `${host}:${port}`;
+  const advertise = opts.advertiseAddress ?? advertiseAddressFor(host);
+  if (advertise) await api.reconcileKubernetesService(advertise, port);
   return {
     api,
     port,
