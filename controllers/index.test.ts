@@ -51,8 +51,8 @@ async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Pro
 }
 
 describe('controller manager', () => {
-  it('runs the namespace, service account and garbage collector controllers', () => {
-    expect(defaultControllers().map((c) => c.name)).toEqual(['namespace', 'serviceaccount', 'garbagecollector']);
+  it('runs the namespace, service account, garbage collector, root CA, node lifecycle, taint eviction and disruption controllers', () => {
+    expect(defaultControllers().map((c) => c.name)).toEqual(expect.arrayContaining(['namespace', 'serviceaccount', 'garbagecollector', 'root-ca-cert-publisher', 'node-lifecycle', 'taint-eviction-controller', 'disruption']));
   });
 
   it('serves a namespace\'s whole life: default ServiceAccount, garbage collection, deletion', async () => {

@@ -11,14 +11,25 @@ import {
 import { namespaceController } from './namespace.ts';
 import { serviceAccountsController } from './serviceaccounts.ts';
 import { garbageCollector } from './garbagecollector.ts';
+import { nodeLifecycleController } from './nodelifecycle.ts';
+import { taintEvictionController } from './tainteviction.ts';
+import { disruptionController } from './disruption.ts';
+import { rootCACertPublisher } from './rootcacertpublisher.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
 export { garbageCollector, GarbageCollector } from './garbagecollector.ts';
+export { nodeLifecycleController } from './nodelifecycle.ts';
+export { taintEvictionController } from './tainteviction.ts';
+export { disruptionController } from './disruption.ts';
+export { rootCACertPublisher } from './rootcacertpublisher.ts';
 
 /** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
 export function defaultControllers(): Controller[] {
-  return [namespaceController, serviceAccountsController, garbageCollector()];
+  return [
+    namespaceController, serviceAccountsController, garbageCollector(), rootCACertPublisher(),
+    nodeLifecycleController(), taintEvictionController(), disruptionController(),
+  ];
 }
 
 export interface ControllerManagerOptions {
