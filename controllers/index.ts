@@ -15,6 +15,9 @@ import { nodeLifecycleController } from './nodelifecycle.ts';
 import { taintEvictionController } from './tainteviction.ts';
 import { disruptionController } from './disruption.ts';
 import { rootCACertPublisher } from './rootcacertpublisher.ts';
+import { replicaSetController, replicationControllerController } from './replicaset.ts';
+import { endpointsController } from './endpoints.ts';
+import { endpointSliceController } from './endpointslice.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -23,12 +26,16 @@ export { nodeLifecycleController } from './nodelifecycle.ts';
 export { taintEvictionController } from './tainteviction.ts';
 export { disruptionController } from './disruption.ts';
 export { rootCACertPublisher } from './rootcacertpublisher.ts';
+export { replicaSetController, replicationControllerController } from './replicaset.ts';
+export { endpointsController } from './endpoints.ts';
+export { endpointSliceController } from './endpointslice.ts';
 
 /** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
 export function defaultControllers(): Controller[] {
   return [
     namespaceController, serviceAccountsController, garbageCollector(), rootCACertPublisher(),
     nodeLifecycleController(), taintEvictionController(), disruptionController(),
+    replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController,
   ];
 }
 

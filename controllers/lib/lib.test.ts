@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ControllerExpectations } from './expectations.ts';
 import { computeHash, safeEncode } from './hash.ts';
-import { compareForDeletion, isPodAvailable, ranksByNodeCrowding } from './pods.ts';
+import { compareForDeletion, deletionCostOf, isPodAvailable, POD_DELETION_COST, ranksByNodeCrowding } from './pods.ts';
 import { podFromTemplate, slowStartBatch } from './podcontrol.ts';
 
 describe('controller expectations', () => {
@@ -72,6 +72,36 @@ describe('which pods go first', () => {
     expect([...crowded].sort((a, b) => compareForDeletion(a, b, ranks))[2]!.metadata?.name).toBe('alone');
     const restarts = [pod('calm', { node: 'a', ready: true }), pod('flaky', { node: 'a', ready: true, restarts: 5 })];
     expect([...restarts].sort((a, b) => compareForDeletion(a, b))[0]!.metadata?.name).toBe('flaky');
+  });
+
+  it('deletes lower pod-deletion-cost first, ignoring malformed costs', () => {
+    const withCost = (name: string, cost?: string) => {
+      const p = pod(name, { node: 'a', ready: true });
+      if (cost !== undefined) p.metadata!.annotations = { [POD_DELETION_COST]: cost };
+      return p;
+    };
+    const list = [withCost('high', '100'), withCost('none'), withCost('low', '-5'), withCost('bad', '+7'), withCost('zeros', '007')];
+    expect(deletionCostOf(list[3]!)).toBe(0);
+    expect(deletionCostOf(list[4]!)).toBe(0);
+    const sorted = [...list].sort((a, b) => compareForDeletion(a, b));
+    expect(sorted[0]!.metadata?.name).toBe('low');
+    expect(sorted[4]!.metadata?.name).toBe('high');
+  });
+
+  it('compares ready and creation times on a log scale when given the time, breaking ties by UID', () => {
+    const now = Date.parse('2026-01-01T01:00:00Z');
+    const at = (name: string, uid: string, readySince: string) => {
+      const p = pod(name, { node: 'a', ready: true, readySince });
+      p.metadata!.uid = uid;
+      return p;
+    };
+    // Ready 100 s and 101 s: the same power of two, so the UID decides; 1 h is older by buckets.
+    const a = at('a', 'uid-b', '2026-01-01T00:58:20Z');
+    const b = at('b', 'uid-a', '2026-01-01T00:58:19Z');
+    const old = at('old', 'uid-0', '2026-01-01T00:00:00Z');
+    expect([a, b, old].sort((x, y) => compareForDeletion(x, y, undefined, now)).map((p) => p.metadata?.name)).toEqual(['b', 'a', 'old']);
+    // Without a time, plain order: the most recently ready first.
+    expect([b, a, old].sort((x, y) => compareForDeletion(x, y)).map((p) => p.metadata?.name)).toEqual(['a', 'b', 'old']);
   });
 
   it('counts a pod available only once it has been ready for minReadySeconds', () => {

@@ -2,7 +2,7 @@
 // is its owner's template with a controller reference and a generated name, and every create or
 // delete is reported as an event on the owner.
 import type { KubernetesObject, V1OwnerReference, V1Pod, V1PodTemplateSpec } from '@kubernetes/client-node';
-import type { EventRecorder, RestClient } from '../../client/index.ts';
+import { ApiError, isNotFound, type EventRecorder, type RestClient } from '../../client/index.ts';
 import { pods } from '../../client/resources.ts';
 
 const MAX_NAME = 253;
@@ -34,28 +34,42 @@ export function podFromTemplate(template: V1PodTemplateSpec, ownerName: string, 
   };
 }
 
+/** True when the API server refused a create because the namespace is being deleted (upstream NamespaceTerminatingCause). */
+export function isNamespaceTerminating(e: unknown): boolean {
+  return e instanceof ApiError && !!e.status?.details?.causes?.some((c) => c.reason === 'NamespaceTerminating');
+}
+
 export class PodControl {
   constructor(private readonly rest: RestClient, private readonly recorder: EventRecorder) {}
 
-  /** Creates a pod for `owner` and reports it; a failure is reported and rethrown. */
+  /**
+   * Creates a pod for `owner` and reports it; a failure is reported (unless the namespace is
+   * going away, where every create fails) and rethrown. A pod without labels is refused, as
+   * upstream does: no selector could ever find it again.
+   */
   async create(namespace: string, pod: V1Pod, owner: KubernetesObject, signal?: AbortSignal): Promise<V1Pod> {
+    if (Object.keys(pod.metadata?.labels ?? {}).length === 0) throw new Error('unable to create pods, no labels');
     try {
       const created = await this.rest.create(pods, namespace, pod, { signal });
       this.recorder.event(owner, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata?.name}`);
       return created;
     } catch (e) {
-      this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
+      if (!isNamespaceTerminating(e)) this.recorder.event(owner, 'Warning', 'FailedCreate', `Error creating: ${(e as Error).message}`);
       throw e;
     }
   }
 
-  /** Deletes a pod of `owner` and reports it; a pod already gone is not an error. */
-  async delete(namespace: string, name: string, owner: KubernetesObject, signal?: AbortSignal): Promise<void> {
+  /**
+   * Deletes a pod of `owner` and reports it. Resolves true when this call deleted it, false when
+   * it was already gone (the caller may then never see a deletion event for it).
+   */
+  async delete(namespace: string, name: string, owner: KubernetesObject, signal?: AbortSignal): Promise<boolean> {
     try {
       await this.rest.delete(pods, namespace, name, {}, { signal });
       this.recorder.event(owner, 'Normal', 'SuccessfulDelete', `Deleted pod: ${name}`);
+      return true;
     } catch (e) {
-      if ((e as { code?: number }).code === 404) return;
+      if (isNotFound(e)) return false;
       this.recorder.event(owner, 'Warning', 'FailedDelete', `Error deleting: ${(e as Error).message}`);
       throw e;
     }
