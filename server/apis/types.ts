@@ -5,6 +5,7 @@ import type { FieldError } from '../../machinery/fieldpath.ts';
 import type { FieldPath } from '../../machinery/fieldpath.ts';
 import type { JSONSchemaProps } from '../crd/schema.ts';
 import type { Store } from '../../storage/store.ts';
+import type { GenericRegistry } from '../registry/generic.ts';
 
 export type KubeObject = {
   apiVersion?: string;
@@ -104,6 +105,15 @@ export interface Strategy<T extends KubeObject = KubeObject> {
   /** Changes made when deletion starts (a namespace turns Terminating). */
   markDeleting?(obj: T): void;
   /**
+   * Graceful deletion (upstream's RESTGracefulDeleteStrategy.CheckGracefulDelete): the grace
+   * period in seconds a first DELETE gives the object before it is removed, from the request's
+   * gracePeriodSeconds (undefined when not given; a negative one arrives as 1) and the object.
+   * 0 removes it at once (finalizers aside). While a grace period runs, the object carries
+   * metadata.deletionTimestamp (now + grace) and deletionGracePeriodSeconds; a later DELETE may
+   * only shorten it. Resources without this hook ignore gracePeriodSeconds.
+   */
+  gracefulDelete?(obj: T, requestedSeconds: number | undefined): number;
+  /**
    * Keep the `status` a create request carries even though the resource has a status
    * subresource. Upstream's node strategy does (a kubelet registers its Node with capacity and
    * addresses); for every other resource the registry clears it on create.
@@ -116,6 +126,11 @@ export interface Strategy<T extends KubeObject = KubeObject> {
  * stored object on a status write; a strategy may adjust the result further.
  */
 export interface StatusStrategy<T extends KubeObject = KubeObject> {
+  /**
+   * A status write may change metadata.annotations too: upstream's status strategy for this
+   * resource resets only spec and labels (the Deployment controller records its revision so).
+   */
+  keepsRequestAnnotations?: boolean;
   /** `ctx` is PROPOSED (not yet passed by the registry): CSR conditions are stamped with ctx.now. */
   prepareForUpdate?(obj: T, old: T, ctx?: StrategyContext): void;
   validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
@@ -167,16 +182,21 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
   /** Set for custom resources: their structural schema and the CRD that defines them. */
   customResource?: { schema: JSONSchemaProps; crdName: string };
   /** Further subresources (binding, eviction, log, exec, …) as discovery lists them. */
-  extraSubresources?: Array<{
-    name: string; kind: string; group?: string; version?: string; verbs: string[];
-    /** For an update-only subresource: the stored object with what this subresource may change taken from `obj`. */
-    update?(obj: T, old: T, ctx?: StrategyContext): T;
-    /**
-     * PROPOSED (not yet called by the registry): validation of the result of `update` against
-     * the stored object, as upstream's per-subresource strategies (certificatesigningrequests/approval).
-     */
-    validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
-  }>;
+  extraSubresources?: Array<ExtraSubresource<T>>;
+  /**
+   * Built-in admission that belongs to this resource (upstream's Priority and
+   * DefaultTolerationSeconds plugins for pods): async, may read other resources through
+   * `ctx.registryFor`, may change the object or refuse it with a StatusError. The registry runs
+   * it on create and on update of the object itself (not its subresources), after defaulting and
+   * before prepareForCreate / prepareForUpdate and validation.
+   */
+  admit?(obj: T, ctx: AdmitContext<T>): Promise<void>;
+  /**
+   * A resource with no storage of its own whose create is served by this handler (the legacy
+   * core/v1 `bindings`, upstream's LegacyBindingREST): the decoded body in, the answer out, as a
+   * created subresource's `create`. Such a resource serves only create.
+   */
+  create?: CreateHandler;
   /** PROPOSED: store work around writes (see StoreHooks). */
   storeHooks?: StoreHooks<T>;
   /**
@@ -184,6 +204,69 @@ export interface ResourceDef<T extends KubeObject = KubeObject> {
    * read this instead of the store; such a resource serves only get and list.
    */
   computed?(ctx: { store: Store; now: Date }): Promise<T[]>;
+}
+
+/** One further subresource of a resource: how discovery lists it, and what serves it. */
+export interface ExtraSubresource<T extends KubeObject = KubeObject> {
+  name: string; kind: string; group?: string; version?: string; verbs: string[];
+  /** For an update-only subresource: the stored object with what this subresource may change taken from `obj`. */
+  update?(obj: T, old: T, ctx?: StrategyContext): T;
+  /**
+   * PROPOSED (not yet called by the registry): validation of the result of `update` against
+   * the stored object, as upstream's per-subresource strategies (certificatesigningrequests/approval).
+   */
+  validateUpdate?(obj: T, old: T, ctx: StrategyContext): FieldError[];
+  /**
+   * For a subresource that is created (POST `<name>/<sub>`: pods/binding, pods/eviction,
+   * serviceaccounts/token), upstream's rest.NamedCreater: gets the decoded body, whose apiVersion
+   * and kind have been checked against this entry's and whose metadata.namespace matches the
+   * request's, and answers with what the response carries.
+   */
+  create?: CreateHandler;
+  /** The client-node model of the created body (unknown-field checks; e.g. "V1Eviction"). */
+  model?: string;
+  /** Group versions a created body may name besides this entry's own (eviction takes policy/v1beta1 too). */
+  alsoAccepts?: string[];
+  /**
+   * Keep metadata.uid and metadata.resourceVersion of a created body: binding uses them as
+   * preconditions (upstream's SubresourceObjectMetaPreserver). Otherwise they are wiped, as
+   * upstream's create handler wipes system fields.
+   */
+  keepsSystemFields?: boolean;
+}
+
+/**
+ * What a created subresource answers: an object, or a `Status`. A Status without a code gets
+ * 201 as upstream's create handler gives it; the HTTP status is 201, or the code of a
+ * Failure Status (eviction's "more than one PodDisruptionBudget" is a 500).
+ */
+export type CreateHandler = (body: KubeObject, ctx: SubresourceContext) => Promise<KubeObject>;
+
+/** How a resource's own code reaches its registry and the other resources' (upstream hands REST storage its peers). */
+export interface RegistryAccess {
+  /** The registry of the resource this code belongs to. */
+  registry: GenericRegistry;
+  /** Another served resource's registry, e.g. ('policy', 'v1', 'poddisruptionbudgets'). */
+  registryFor(group: string, version: string, plural: string): GenericRegistry | undefined;
+}
+
+/** What a created subresource's handler gets besides the body. */
+export interface SubresourceContext extends RegistryAccess {
+  namespace: string;
+  /** The object's name from the URL. */
+  name: string;
+  dryRun: boolean;
+  now: Date;
+  user?: RequestUser;
+}
+
+/** What a resource's admission hook gets besides the object. */
+export interface AdmitContext<T extends KubeObject = KubeObject> extends RegistryAccess {
+  operation: 'CREATE' | 'UPDATE';
+  namespace: string;
+  /** The stored object on UPDATE. */
+  old?: T;
+  dryRun: boolean;
 }
 
 /** What a store hook may use: the store itself, and whether the request is a dry run. */

@@ -7,7 +7,7 @@ import { parseFieldSelector, checkFieldSelector } from '../../machinery/fields.t
 import { applyConfiguration, applyPatch, decodeJsonPatchBody, isPatchError, negotiatePatchType } from '../../machinery/patch/index.ts';
 import { negotiate, type Negotiated } from '../codec/negotiate.ts';
 import { decodeBody, type DecodedBody } from '../codec/body.ts';
-import type { AnyResource, KubeObject, Verb } from '../apis/types.ts';
+import { groupVersion, type AnyResource, type CreateHandler, type ExtraSubresource, type KubeObject, type Verb } from '../apis/types.ts';
 import { GenericRegistry, type DeleteOptions, type ListParams } from '../registry/generic.ts';
 import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts';
 import { serveWatch } from './watch.ts';
@@ -213,7 +213,17 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       return;
     }
     case 'create': {
-      if (name) throw errors.methodNotSupported(registry.gr, 'create');
+      if (name) {
+        // A subresource that is created (pods/binding, pods/eviction): upstream's NamedCreater.
+        const created = sub ? def.extraSubresources?.find((s) => s.name === sub && s.create) : undefined;
+        if (!created) throw errors.methodNotSupported(registry.gr, 'create');
+        await serveCreatedSubresource(req, res, ctx, q, created);
+        return;
+      }
+      if (def.create) {
+        await serveHandledCreate(req, res, ctx, q, def.create);
+        return;
+      }
       const neg = negotiate(req.headers.accept, { as: readAs, protobuf: true });
       const obj = decodeObject(ctx, req, q);
       const dryRun = dryRunOf(q);
@@ -317,6 +327,81 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
     default:
       throw errors.methodNotSupported(registry.gr, info.verb);
   }
+}
+
+/**
+ * POST `<name>/<sub>` of a created subresource: the body decoded as the subresource's kind
+ * (its group version, or one it also accepts), system fields wiped unless it keeps them, the
+ * namespace checked, then the handler's answer written (upstream's createHandler with a
+ * NamedCreater).
+ */
+async function serveCreatedSubresource(req: Request, res: Response, ctx: ResourceContext, q: URLSearchParams, entry: ExtraSubresource): Promise<void> {
+  const { registry, info } = ctx;
+  const neg = negotiate(req.headers.accept, { protobuf: true });
+  const want = entry.group !== undefined ? groupVersion({ group: entry.group, version: entry.version ?? '' }) : registry.apiVersion;
+  const decoded = decodeBody(req.headers['content-type'], ctx.body, { fieldValidation: fieldValidationOf(q), ...(entry.model ? { model: entry.model } : {}), warn: ctx.warn }).obj;
+  const body = checkCreatedTypeMeta(decoded, want, [want, ...(entry.alsoAccepts ?? [])], entry.kind);
+  prepareCreatedMeta(body, info.namespace, !!entry.keepsSystemFields);
+  const answer = await entry.create!(body, {
+    namespace: info.namespace, name: info.name, dryRun: dryRunOf(q), now: new Date(), ...(req.user ? { user: req.user } : {}),
+    registry, registryFor: (g, v, p) => registry.registryFor(g, v, p),
+  });
+  writeCreated(res, neg, answer);
+}
+
+/** POST to a resource served by a handler instead of storage (the legacy core/v1 bindings). */
+async function serveHandledCreate(req: Request, res: Response, ctx: ResourceContext, q: URLSearchParams, handler: CreateHandler): Promise<void> {
+  const { registry, info } = ctx;
+  const neg = negotiate(req.headers.accept, { protobuf: true });
+  const decoded = decodeBody(req.headers['content-type'], ctx.body, { fieldValidation: fieldValidationOf(q), ...(registry.def.model ? { model: registry.def.model } : {}), warn: ctx.warn }).obj;
+  const body = checkCreatedTypeMeta(decoded, registry.apiVersion, [registry.apiVersion], registry.def.kind);
+  prepareCreatedMeta(body, info.namespace, true);
+  const answer = await handler(body, {
+    namespace: info.namespace, name: body.metadata?.name ?? '', dryRun: dryRunOf(q), now: new Date(), ...(req.user ? { user: req.user } : {}),
+    registry, registryFor: (g, v, p) => registry.registryFor(g, v, p),
+  });
+  writeCreated(res, neg, answer);
+}
+
+function checkCreatedTypeMeta(obj: unknown, want: string, accepted: string[], kind: string): KubeObject {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    throw errors.badRequest('Object \'Kind\' is missing in \'' + JSON.stringify(obj) + '\'');
+  }
+  const o = obj as KubeObject;
+  if (o.apiVersion && !accepted.includes(o.apiVersion)) {
+    throw errors.badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${want})`);
+  }
+  if (o.kind && o.kind !== kind) throw errors.badRequest(`not a ${kind} object: ${o.kind}`);
+  o.apiVersion ||= want;
+  o.kind ||= kind;
+  return o;
+}
+
+/** Upstream's create handler: system fields wiped (unless kept as preconditions), namespace matched. */
+function prepareCreatedMeta(obj: KubeObject, namespace: string, keepSystemFields: boolean): void {
+  const meta = (obj.metadata ??= {});
+  if (!keepSystemFields) {
+    delete meta.uid;
+    delete meta.creationTimestamp;
+    delete meta.deletionTimestamp;
+    delete meta.deletionGracePeriodSeconds;
+  }
+  delete meta.selfLink;
+  if (meta.namespace && namespace && meta.namespace !== namespace) {
+    throw errors.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (namespace) meta.namespace = namespace;
+}
+
+/** A created subresource's answer: 201, a Status stamped with that code unless it is a Failure with its own. */
+function writeCreated(res: Response, neg: Negotiated, answer: KubeObject): void {
+  let code = 201;
+  if (answer.kind === 'Status') {
+    const st = answer as unknown as errors.Status;
+    if (st.status === 'Failure' && st.code) code = st.code;
+    else if (!st.code) st.code = 201;
+  }
+  writeObject(res, code, answer, neg);
 }
 
 function deleteOptionsOf(req: Request, ctx: ResourceContext, q: URLSearchParams): DeleteOptions {

@@ -110,14 +110,20 @@ function pathsFor(r: AnyResource, defName: string, refPrefix: string, v3: boolea
   const nameParam = { name: 'name', in: 'path', required: true, ...(v3 ? { schema: { type: 'string' } } : { type: 'string' }) };
   const nsParam = { name: 'namespace', in: 'path', required: true, ...(v3 ? { schema: { type: 'string' } } : { type: 'string' }) };
   const common = r.namespaced ? [nsParam] : [];
-  return {
-    [collection]: { parameters: common, get: op('list', [], false), post: op('post', writeParams(v3), true) },
-    [`${collection}/{name}`]: {
-      parameters: [...common, nameParam],
-      get: op('get', [], false), put: op('put', writeParams(v3), true), patch: op('patch', [...writeParams(v3), { name: 'force', in: 'query', ...(v3 ? { schema: { type: 'boolean' } } : { type: 'boolean' }) }], true),
-      delete: op('delete', [], false),
-    },
-  };
+  // Only the verbs the resource serves (bindings: create alone), as upstream's spec lists them.
+  const serves = (v: string) => !r.verbs || (r.verbs as string[]).includes(v);
+  const paths: Record<string, Schema> = {};
+  const coll: Schema = { parameters: common };
+  if (serves('list')) coll.get = op('list', [], false);
+  if (serves('create')) coll.post = op('post', writeParams(v3), true);
+  if (coll.get || coll.post) paths[collection] = coll;
+  const item: Schema = { parameters: [...common, nameParam] };
+  if (serves('get')) item.get = op('get', [], false);
+  if (serves('update')) item.put = op('put', writeParams(v3), true);
+  if (serves('patch')) item.patch = op('patch', [...writeParams(v3), { name: 'force', in: 'query', ...(v3 ? { schema: { type: 'boolean' } } : { type: 'boolean' }) }], true);
+  if (serves('delete')) item.delete = op('delete', [], false);
+  if (item.get || item.put || item.patch || item.delete) paths[`${collection}/{name}`] = item;
+  return paths;
 }
 
 export function openapiV2(catalog: ResourceCatalog): Schema {

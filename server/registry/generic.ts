@@ -9,7 +9,7 @@ import { validateObjectMeta, validateObjectMetaUpdate, nameIsDNSSubdomain } from
 import { cacherFor } from './cacher.ts';
 import { builtinPatchSchema, genericObjectSchema, updateManagedFields, type PatchSchema } from '../../machinery/patch/index.ts';
 import { isStorageError, type Store, type StoredObject, type ListOptions as StoreListOptions } from '../../storage/store.ts';
-import { groupVersion, type AnyResource, type KubeObject, type RequestUser, type StrategyContext } from '../apis/types.ts';
+import { groupVersion, type AdmitContext, type AnyResource, type KubeObject, type RequestUser, type StrategyContext } from '../apis/types.ts';
 
 export interface Clock { now(): Date }
 export const systemClock: Clock = { now: () => new Date() };
@@ -58,6 +58,20 @@ export function generateName(base: string): string {
   return prefix + s;
 }
 
+/**
+ * Every registry serving over one store, by group/version/plural, so that a resource's own code
+ * (admission hooks, created subresources) can reach the others: eviction reads and writes
+ * PodDisruptionBudgets, pod admission reads PriorityClasses. Upstream hands REST storage its
+ * peers when it builds them; here the latest registry built for a resource over a store wins.
+ */
+const registriesByStore = new WeakMap<Store, Map<string, GenericRegistry>>();
+
+function registriesOf(store: Store): Map<string, GenericRegistry> {
+  let m = registriesByStore.get(store);
+  if (!m) registriesByStore.set(store, (m = new Map()));
+  return m;
+}
+
 export class GenericRegistry {
   readonly gr: errors.GroupResource;
   readonly gk: errors.GroupKind;
@@ -68,6 +82,23 @@ export class GenericRegistry {
     this.gk = { group: def.group, kind: def.kind };
     const storage = def.storageVersion ?? def;
     this.storeKeyRoot = `/registry/${storage.group || 'core'}/${storage.plural}/`;
+    registriesOf(store).set(`${def.group}/${def.version}/${def.plural}`, this);
+  }
+
+  /** Another resource's registry over the same store (undefined when it is not served). */
+  registryFor(group: string, version: string, plural: string): GenericRegistry | undefined {
+    return registriesOf(this.store).get(`${group}/${version}/${plural}`);
+  }
+
+  /** Runs the resource's own admission hook (upstream's built-in admission plugins for it). */
+  private async admit(obj: KubeObject, namespace: string, operation: 'CREATE' | 'UPDATE', old: KubeObject | undefined, dryRun: boolean): Promise<void> {
+    if (!this.def.admit) return;
+    const ctx: AdmitContext = {
+      operation, namespace, dryRun, registry: this,
+      registryFor: (g, v, p) => this.registryFor(g, v, p),
+      ...(old ? { old } : {}),
+    };
+    await this.def.admit(obj, ctx);
   }
 
   get apiVersion(): string { return groupVersion(this.def); }
@@ -235,6 +266,13 @@ export class GenericRegistry {
     return errs;
   }
 
+  /** Admission of a new object: defaulted first, as upstream's plugins see it after decoding. */
+  private async admitCreate(namespace: string, obj: KubeObject, dryRun: boolean): Promise<void> {
+    if (!this.def.admit) return;
+    this.def.strategy?.defaults?.(obj);
+    await this.admit(obj, namespace || obj.metadata?.namespace || '', 'CREATE', undefined, dryRun);
+  }
+
   /** Upstream's rest.BeforeCreate: namespace, identity, timestamps, strategy, validation. */
   prepareCreate(namespace: string, obj: KubeObject, user?: RequestUser): KubeObject {
     const ctx = this.ctx(namespace, 'CREATE', user);
@@ -269,6 +307,7 @@ export class GenericRegistry {
   }
 
   async create(namespace: string, obj: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
+    await this.admitCreate(namespace, obj, !!opts.dryRun);
     const prepared = this.recordManagedFields(undefined, this.prepareCreate(namespace, obj, opts.user), opts.fieldManager, '');
     const name = prepared.metadata!.name!;
     if (opts.dryRun) {
@@ -332,6 +371,9 @@ export class GenericRegistry {
       const next: KubeObject = structuredClone(old);
       if (status === undefined) delete next.status; else next.status = status;
       next.metadata = { ...next.metadata };
+      if (this.def.status?.keepsRequestAnnotations) {
+        if (meta.annotations) next.metadata.annotations = meta.annotations; else delete next.metadata.annotations;
+      }
       this.def.status?.prepareForUpdate?.(next, old, ctx);
       const errs = validateObjectMetaUpdate(next.metadata ?? {}, oldMeta, FieldPath.root('metadata'));
       errs.push(...(this.def.status?.validateUpdate?.(next, old, ctx) ?? []));
@@ -386,6 +428,7 @@ export class GenericRegistry {
         if (!current) {
           if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
+          await this.admitCreate(namespace, desired, !!opts.dryRun);
           result = opts.applied ? this.prepareCreate(namespace, desired, opts.user) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired, opts.user), opts.fieldManager, '');
           if (hooks?.beginCreate) finishers.push(await hooks.beginCreate(result, { store: this.store, dryRun: !!opts.dryRun }));
           if (opts.dryRun) throw new DryRunDone();
@@ -402,6 +445,10 @@ export class GenericRegistry {
           }
           // An unconditional update applies to the current version (upstream's Store.Update).
           meta.resourceVersion = current.metadata?.resourceVersion;
+        }
+        if (!opts.subresource && this.def.admit) {
+          this.def.strategy?.defaults?.(desired);
+          await this.admit(desired, namespace, 'UPDATE', current, !!opts.dryRun);
         }
         result = this.prepareUpdate(namespace, desired, current, opts.subresource ?? '', opts.user);
         // An apply has already recorded its ownership; every other write is an Update.
@@ -426,8 +473,9 @@ export class GenericRegistry {
   }
 
   /**
-   * Deletion as upstream: preconditions, finalizers from the propagation policy, then either
-   * removal or marking with deletionTimestamp while finalizers (or a grace period) remain.
+   * Deletion as upstream's Store.Delete with rest.BeforeDelete: preconditions, a grace period for
+   * resources that have one (pods), finalizers from the propagation policy, then either removal
+   * or marking with deletionTimestamp while finalizers or a grace period remain.
    */
   async delete(namespace: string, name: string, opts: DeleteOptions = {}): Promise<{ obj: KubeObject; deleted: boolean }> {
     const key = this.key(namespace, name);
@@ -444,61 +492,119 @@ export class GenericRegistry {
     if (pre?.resourceVersion && pre.resourceVersion !== current.metadata?.resourceVersion) {
       throw errors.conflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata?.resourceVersion ?? ''}`);
     }
-    const finalizers = finalizersAfterPolicy(current.metadata?.finalizers ?? [], opts);
-    if (finalizers.length === 0 && !this.def.strategy?.deletionPending?.(current)) {
-      if (opts.dryRun) return { obj: current, deleted: true };
+    const now = this.clock.now();
+    // Each pass plans from the state it read; a plan that no longer holds when the write lands
+    // (a finalizer or a node appeared meanwhile) is made again from the newer state.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const plan = this.planDeletion(current, opts, now);
+      if (plan.action === 'pending') return { obj: current, deleted: false };
+      if (plan.action === 'delete') {
+        if (opts.dryRun) return { obj: current, deleted: true };
+        try {
+          const gone = await this.store.delete(key, {
+            preconditions: { uid: current.metadata?.uid, ...(pre?.resourceVersion ? { resourceVersion: BigInt(pre.resourceVersion) } : {}) },
+            validate: (cur) => {
+              const latest = this.withTypeMeta(structuredClone(cur.obj));
+              if (this.planDeletion(latest, opts, now).action !== 'delete') throw new Replan(latest);
+            },
+          });
+          await this.def.storeHooks?.afterDelete?.(this.withTypeMeta(gone.obj), { store: this.store, dryRun: false });
+          return { obj: this.withTypeMeta(gone.obj), deleted: true };
+        } catch (e) {
+          if (e instanceof Replan) { current = e.obj; continue; }
+          return this.translate(e, name);
+        }
+      }
+      // Pending deletion: record the finalizers, deletionTimestamp and grace period (upstream's
+      // updateForGracefulDeletionAndFinalizers), bypassing the update strategy.
+      let marked: KubeObject | undefined;
       try {
-        const gone = await this.store.delete(key, {
-          preconditions: { uid: current.metadata?.uid, ...(pre?.resourceVersion ? { resourceVersion: BigInt(pre.resourceVersion) } : {}) },
-          validate: (cur) => {
-            // A finalizer added since we looked: mark instead (the retry below).
-            if (((cur.obj.metadata as { finalizers?: string[] } | undefined)?.finalizers ?? []).length) throw new FinalizerAppeared();
-          },
+        const stored = await this.store.guaranteedUpdate(key, (cur) => {
+          if (!cur) throw errors.notFound(this.gr, name);
+          const latest = this.withTypeMeta(structuredClone(cur.obj));
+          if (pre?.uid && pre.uid !== latest.metadata?.uid) {
+            throw errors.conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${latest.metadata?.uid ?? ''}`);
+          }
+          const again = this.planDeletion(latest, opts, now);
+          if (again.action !== 'mark') throw new Replan(latest);
+          marked = again.next;
+          if (opts.dryRun) throw new DryRunDone();
+          return this.toStorage(again.next);
         });
-        await this.def.storeHooks?.afterDelete?.(this.withTypeMeta(gone.obj), { store: this.store, dryRun: false });
-        return { obj: this.withTypeMeta(gone.obj), deleted: true };
+        marked = this.withTypeMeta(stored.obj);
       } catch (e) {
-        if (!(e instanceof FinalizerAppeared)) return this.translate(e, name);
-      }
-    }
-    // Pending deletion: record the finalizers and the deletion timestamp (upstream's
-    // updateForGracefulDeletionAndFinalizers), bypassing the update strategy.
-    let marked: KubeObject | undefined;
-    try {
-      const stored = await this.store.guaranteedUpdate(key, (cur) => {
-        if (!cur) throw errors.notFound(this.gr, name);
-        const next = this.withTypeMeta(structuredClone(cur.obj));
-        const meta = (next.metadata ??= {});
-        if (pre?.uid && pre.uid !== meta.uid) {
-          throw errors.conflict(this.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
+        if (e instanceof Replan) { current = e.obj; continue; }
+        if (!(e instanceof DryRunDone)) {
+          if (e instanceof errors.StatusError) throw e;
+          return this.translate(e, name);
         }
-        const fins = finalizersAfterPolicy(meta.finalizers ?? [], opts);
-        if (fins.length) meta.finalizers = fins; else delete meta.finalizers;
-        if (!meta.deletionTimestamp) {
-          meta.deletionTimestamp = rfc3339(this.clock.now());
-          meta.deletionGracePeriodSeconds = 0;
-          if (this.def.hasGeneration && meta.generation) meta.generation += 1;
-        }
-        this.def.strategy?.markDeleting?.(next);
-        marked = next;
-        if (opts.dryRun) throw new DryRunDone();
-        return this.toStorage(next);
-      });
-      marked = this.withTypeMeta(stored.obj);
-    } catch (e) {
-      if (!(e instanceof DryRunDone)) {
-        if (e instanceof errors.StatusError) throw e;
-        return this.translate(e, name);
       }
+      if (!opts.dryRun && (await this.deleteIfFinalized(namespace, marked!))) return { obj: marked!, deleted: true };
+      return { obj: marked!, deleted: false };
     }
-    if (!opts.dryRun && (await this.deleteIfFinalized(namespace, marked!))) return { obj: marked!, deleted: true };
-    return { obj: marked!, deleted: false };
+    throw errors.conflict(this.gr, name, OptimisticLockErrorText);
   }
 
-  /** Removes an object whose finalizers have all been cleared by an update (upstream does this in the update path). */
+  /**
+   * What a DELETE does to `obj` (pure; upstream's BeforeDelete plus the finalizer handling of
+   * Store.Delete): nothing when a running grace period is not shortened, removal now, or an
+   * update that marks the object as being deleted.
+   */
+  planDeletion(obj: KubeObject, opts: DeleteOptions, now: Date): DeletionPlan {
+    const meta = obj.metadata ?? {};
+    // Upstream treats a negative grace period as 1 second.
+    const requested = opts.gracePeriodSeconds === undefined ? undefined : Math.max(opts.gracePeriodSeconds, opts.gracePeriodSeconds < 0 ? 1 : 0);
+    const graceful = this.def.strategy?.gracefulDelete;
+    // Set when this request starts or shortens a graceful deletion.
+    let grace: number | undefined;
+    let deletionTimestamp: string | undefined;
+    if (graceful) {
+      if (meta.deletionTimestamp) {
+        let running = meta.deletionGracePeriodSeconds;
+        if (running !== undefined && running < 0) running = 1;
+        // A grace period of 0 (or none) already elapsed: deleting again goes on to removal.
+        if (running) {
+          if (requested === undefined || requested >= running) return { action: 'pending' };
+          grace = requested;
+          deletionTimestamp = rfc3339(new Date(Date.parse(meta.deletionTimestamp) - (running - requested) * 1000));
+        }
+      } else {
+        grace = graceful(obj, requested);
+        deletionTimestamp = rfc3339(new Date(now.getTime() + grace * 1000));
+      }
+    }
+    const oldFinalizers = meta.finalizers ?? [];
+    const finalizers = finalizersAfterPolicy(oldFinalizers, opts);
+    const waits = finalizers.length > 0 || !!this.def.strategy?.deletionPending?.(obj);
+    if (!waits && !grace) return { action: 'delete' };
+    const next = structuredClone(obj);
+    const m = (next.metadata ??= {});
+    if (!sameSet(finalizers, oldFinalizers)) {
+      if (finalizers.length) m.finalizers = finalizers; else delete m.finalizers;
+    }
+    // The first marking bumps the generation of resources that track one.
+    if (!meta.deletionTimestamp && this.def.hasGeneration && m.generation) m.generation += 1;
+    if (grace !== undefined) {
+      m.deletionTimestamp = deletionTimestamp;
+      m.deletionGracePeriodSeconds = grace;
+    } else {
+      // Upstream's markAsDeleting: now (or kept when already past), no grace.
+      if (!meta.deletionTimestamp || Date.parse(meta.deletionTimestamp) > now.getTime()) m.deletionTimestamp = rfc3339(now);
+      m.deletionGracePeriodSeconds = 0;
+    }
+    this.def.strategy?.markDeleting?.(next);
+    return { action: 'mark', next };
+  }
+
+  /**
+   * Removes an object an update left with no finalizers while it is being deleted and no grace
+   * period runs (upstream's ShouldDeleteDuringUpdate); a pod whose grace period runs stays until
+   * the kubelet deletes it with gracePeriodSeconds=0.
+   */
   async deleteIfFinalized(namespace: string, obj: KubeObject): Promise<boolean> {
     const meta = obj.metadata ?? {};
     if (!meta.deletionTimestamp || (meta.finalizers ?? []).length > 0 || this.def.strategy?.deletionPending?.(obj)) return false;
+    if (meta.deletionGracePeriodSeconds) return false;
     let gone: { obj: StoredObject };
     try {
       gone = await this.store.delete(this.key(namespace, meta.name!), { preconditions: { resourceVersion: BigInt(meta.resourceVersion!) } });
@@ -508,10 +614,59 @@ export class GenericRegistry {
     await this.def.storeHooks?.afterDelete?.(this.withTypeMeta(gone.obj), { store: this.store, dryRun: false });
     return true;
   }
+
+  /**
+   * A read-modify-write straight to storage, past the update strategy and validation: upstream's
+   * Storage.GuaranteedUpdate as pods/binding uses it. `mutate` gets a copy of the current object
+   * and returns the next (or throws a StatusError); preconditions and storage errors come back as
+   * upstream's API errors. A dry run computes the result and writes nothing.
+   */
+  async guaranteedUpdate(
+    namespace: string, name: string, mutate: (current: KubeObject) => KubeObject,
+    opts: { dryRun?: boolean; preconditions?: { uid?: string; resourceVersion?: string } } = {},
+  ): Promise<KubeObject> {
+    const pre = opts.preconditions;
+    let result: KubeObject | undefined;
+    try {
+      const stored = await this.store.guaranteedUpdate(this.key(namespace, name), (cur) => {
+        if (!cur) throw errors.notFound(this.gr, name);
+        result = mutate(this.withTypeMeta(structuredClone(cur.obj)));
+        if (opts.dryRun) throw new DryRunDone();
+        return this.toStorage(result);
+      }, {
+        preconditions: {
+          ...(pre?.uid ? { uid: pre.uid } : {}),
+          ...(pre?.resourceVersion ? { resourceVersion: parseResourceVersion(pre.resourceVersion) } : {}),
+        },
+      });
+      return this.withTypeMeta(stored.obj);
+    } catch (e) {
+      if (e instanceof DryRunDone && result) return result;
+      if (e instanceof errors.StatusError) throw e;
+      return this.translate(e, name);
+    }
+  }
 }
 
+/** What a DELETE does to an object: see GenericRegistry.planDeletion. */
+export type DeletionPlan =
+  | { action: 'pending' }
+  | { action: 'delete' }
+  | { action: 'mark'; next: KubeObject };
+
+const OptimisticLockErrorText = 'the object has been modified; please apply your changes to the latest version and try again';
+
 class DryRunDone extends Error {}
-class FinalizerAppeared extends Error {}
+/** The state changed under a deletion: plan again from `obj`. */
+class Replan extends Error {
+  constructor(readonly obj: KubeObject) { super('replan'); }
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  const sa = new Set(a);
+  const sb = new Set(b);
+  return sa.size === sb.size && [...sa].every((x) => sb.has(x));
+}
 
 function finalizersAfterPolicy(finalizers: string[], opts: DeleteOptions): string[] {
   let policy = opts.propagationPolicy;

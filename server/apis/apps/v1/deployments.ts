@@ -103,6 +103,7 @@ export const deployments = defineResource<Deployment>({
     validateUpdate: (d, old) => validateImmutableField(d.spec?.selector ?? null, old.spec?.selector ?? null, FieldPath.root('spec', 'selector')),
   },
   status: {
+    keepsRequestAnnotations: true,
     validateUpdate: (d, old) => [
       ...validateReplicaCounts(d.status ?? {}, FieldPath.root('status'), ['updatedReplicas', 'readyReplicas', 'availableReplicas'], ['unavailableReplicas']),
       ...validateCollisionCount(d.status, old.status, FieldPath.root('status')),

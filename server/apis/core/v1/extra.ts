@@ -11,8 +11,9 @@ import { persistentvolumes } from './persistentvolumes.ts';
 import { persistentvolumeclaims } from './persistentvolumeclaims.ts';
 import { podtemplates } from './podtemplates.ts';
 import { componentstatuses } from './componentstatuses.ts';
+import { bindings } from './podbinding.ts';
 
 export const coreV1Extra: AnyResource[] = [
   services, endpoints, nodes, limitranges, resourcequotas, replicationcontrollers,
-  persistentvolumes, persistentvolumeclaims, podtemplates, componentstatuses,
+  persistentvolumes, persistentvolumeclaims, podtemplates, componentstatuses, bindings,
 ] as AnyResource[];

@@ -1,32 +1,45 @@
-// core/v1 Pod, first form: upstream defaults, the basic validation and the kubectl columns.
-// Binding, eviction, log, exec, attach and port-forward join with the scheduler and kubelet.
+// core/v1 Pod: upstream's defaults and validation, the update rules, graceful deletion, the
+// built-in pod admission (podadmission.ts), the binding and eviction subresources
+// (podbinding.ts, podeviction.ts) and the kubectl columns. Log, exec, attach and port-forward
+// join with the kubelet.
 import { FieldPath } from '../../../../machinery/fieldpath.ts';
 import * as field from '../../../../machinery/fieldpath.ts';
-import { isDNS1123Label } from '../../../../machinery/validation.ts';
+import { isDNS1123Label, isQualifiedName, isValidLabelValue, validateLabelName } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
 import { age, ageColumn, nameColumn, since } from '../../common/age.ts';
+import { admitPod } from './podadmission.ts';
+import { bindingSubresource } from './podbinding.ts';
+import { evictionSubresource } from './podeviction.ts';
+import { computePodQOS } from './podqos.ts';
+import { validatePodStatusUpdate, validatePodUpdate } from './podupdate.ts';
 
 export interface Container {
   name?: string; image?: string; imagePullPolicy?: string; terminationMessagePath?: string; terminationMessagePolicy?: string;
-  resources?: object; ports?: Array<{ containerPort?: number; protocol?: string }>;
+  resources?: { requests?: Record<string, string | number>; limits?: Record<string, string | number>; [k: string]: unknown };
+  ports?: Array<{ containerPort?: number; hostPort?: number; protocol?: string }>;
 }
 interface ContainerStatus {
   name: string; ready?: boolean; restartCount?: number;
   state?: { waiting?: { reason?: string }; terminated?: { reason?: string; exitCode?: number; signal?: number }; running?: object };
   lastState?: { terminated?: { finishedAt?: string } };
 }
+export interface Toleration { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }
+export interface PodCondition {
+  type: string; status: string; lastProbeTime?: string | null; lastTransitionTime?: string | null; reason?: string; message?: string;
+}
 export interface PodSpec {
   containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; dnsPolicy?: string; schedulerName?: string;
   terminationGracePeriodSeconds?: number; securityContext?: object; nodeName?: string; serviceAccountName?: string;
-  hostNetwork?: boolean; enableServiceLinks?: boolean; priority?: number; preemptionPolicy?: string; readinessGates?: Array<{ conditionType: string }>;
-  activeDeadlineSeconds?: number; nodeSelector?: Record<string, string>;
+  hostNetwork?: boolean; enableServiceLinks?: boolean; priority?: number; priorityClassName?: string; preemptionPolicy?: string;
+  readinessGates?: Array<{ conditionType: string }>; activeDeadlineSeconds?: number | null; nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[]; schedulingGates?: Array<{ name: string }>;
 }
 export type Pod = KubeObject & {
   spec?: PodSpec;
   status?: {
-    phase?: string; reason?: string; podIP?: string; nominatedNodeName?: string; qosClass?: string;
+    phase?: string; reason?: string; podIP?: string; podIPs?: Array<{ ip?: string }>; nominatedNodeName?: string; qosClass?: string;
     containerStatuses?: ContainerStatus[]; initContainerStatuses?: ContainerStatus[];
-    conditions?: Array<{ type: string; status: string }>;
+    conditions?: PodCondition[];
   };
 };
 
@@ -53,6 +66,60 @@ export function defaultPodSpec(spec: PodSpec): void {
   for (const c of spec.initContainers ?? []) defaultContainer(c);
 }
 
+/**
+ * Upstream's SetDefaults_Pod, beyond the pod spec defaults pod templates share: a container
+ * that sets limits but not requests requests its limits; hostNetwork ports default their
+ * hostPort to the containerPort.
+ */
+export function defaultPod(pod: Pod): void {
+  const spec = (pod.spec ??= {});
+  defaultPodSpec(spec);
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+    const limits = c.resources?.limits;
+    if (!limits) continue;
+    const requests = (c.resources!.requests ??= {});
+    for (const [k, v] of Object.entries(limits)) if (!(k in requests)) requests[k] = v;
+  }
+  spec.enableServiceLinks ??= true;
+  if (spec.hostNetwork) {
+    for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])]) {
+      for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
+    }
+  }
+}
+
+const MAX_INT32 = 2147483647;
+const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+/** Upstream's ValidateTolerations. */
+export function validateTolerations(tolerations: Toleration[] | undefined, path: FieldPath): FieldError[] {
+  const errs: FieldError[] = [];
+  (tolerations ?? []).forEach((t, i) => {
+    const p = path.index(i);
+    if (t.key) errs.push(...validateLabelName(t.key, p.child('key')));
+    if (!t.key && t.operator !== 'Exists') {
+      errs.push(field.invalid(p.child('operator'), t.operator ?? '', 'operator must be Exists when `key` is empty, which means "match all values and all keys"'));
+    }
+    if (t.tolerationSeconds !== undefined && t.tolerationSeconds !== null && t.effect !== 'NoExecute') {
+      errs.push(field.invalid(p.child('effect'), t.effect ?? '', "effect must be 'NoExecute' when `tolerationSeconds` is set"));
+    }
+    switch (t.operator ?? '') {
+      case 'Equal': case '': {
+        const msgs = isValidLabelValue(t.value ?? '');
+        if (msgs.length) errs.push(field.invalid(p.child('operator'), t.value ?? '', msgs.join(';')));
+        break;
+      }
+      case 'Exists':
+        if (t.value) errs.push(field.invalid(p.child('operator'), t, "value must be empty when `operator` is 'Exists'"));
+        break;
+      default:
+        errs.push(field.notSupported(p.child('operator'), t.operator, ['Equal', 'Exists']));
+    }
+    if (t.effect && !TAINT_EFFECTS.includes(t.effect)) errs.push(field.notSupported(p.child('effect'), t.effect, TAINT_EFFECTS));
+  });
+  return errs;
+}
+
 /** The pod spec checks shared by pods and pod templates, with paths under `path` (e.g. `spec.template.spec`). */
 export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): FieldError[] {
   const names = new Set<string>();
@@ -60,7 +127,37 @@ export function validatePodSpec(spec: PodSpec | undefined, path: FieldPath): Fie
   errs.push(...validateContainers(spec?.initContainers, path.child('initContainers'), false, names));
   const rp = spec?.restartPolicy;
   if (rp && !['Always', 'OnFailure', 'Never'].includes(rp)) errs.push(field.notSupported(path.child('restartPolicy'), rp, ['Always', 'Never', 'OnFailure']));
+  const ads = spec?.activeDeadlineSeconds;
+  if (ads !== undefined && ads !== null && (ads < 1 || ads > MAX_INT32)) {
+    errs.push(field.invalid(path.child('activeDeadlineSeconds'), ads, `must be between 1 and ${MAX_INT32}, inclusive`));
+  }
+  errs.push(...validateTolerations(spec?.tolerations, path.child('tolerations')));
+  const gates = new Set<string>();
+  (spec?.schedulingGates ?? []).forEach((g, i) => {
+    const p = path.child('schedulingGates').index(i);
+    for (const msg of isQualifiedName(g.name ?? '')) errs.push(field.invalid(p, g.name ?? '', msg));
+    if (gates.has(g.name)) errs.push(field.duplicate(p, g.name));
+    gates.add(g.name);
+  });
   return errs;
+}
+
+/** A pod's own checks: its spec, and that a pod held by scheduling gates is not yet bound (upstream's ValidatePodCreate adds the latter). */
+function validatePod(pod: Pod): FieldError[] {
+  const errs = validatePodSpec(pod.spec, FieldPath.root('spec'));
+  if ((pod.spec?.schedulingGates ?? []).length && pod.spec?.nodeName) {
+    errs.push(field.forbidden(FieldPath.root('spec', 'nodeName'), 'cannot be set until all schedulingGates have been cleared'));
+  }
+  return errs;
+}
+
+/** Upstream's pod strategy CheckGracefulDelete: the request's grace, else the pod's; unbound or finished pods go at once. */
+export function podGracePeriod(pod: Pod, requested: number | undefined): number {
+  let period = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 0;
+  if (!pod.spec?.nodeName) period = 0;
+  const phase = pod.status?.phase;
+  if (phase === 'Succeeded' || phase === 'Failed') period = 0;
+  return period < 0 ? 1 : period;
 }
 
 function validateContainers(list: Container[] | undefined, path: FieldPath, required: boolean, names: Set<string>): FieldError[] {
@@ -104,21 +201,30 @@ export const pods = defineResource<Pod>({
     'status.nominatedNodeName': (p) => p.status?.nominatedNodeName,
   },
   strategy: {
-    defaults(pod) {
-      const spec = (pod.spec ??= {});
-      defaultPodSpec(spec);
-      spec.enableServiceLinks ??= true;
-      spec.preemptionPolicy ??= 'PreemptLowerPriority';
-      spec.priority ??= 0;
-    },
+    defaults: defaultPod,
     prepareForCreate(pod) {
-      pod.status = { phase: 'Pending', qosClass: 'BestEffort' };
+      pod.status = { phase: 'Pending', qosClass: computePodQOS(pod) };
+      // A gated pod says why it is not scheduled (upstream's applySchedulingGatedCondition).
+      if ((pod.spec?.schedulingGates ?? []).length) {
+        pod.status.conditions = [{
+          type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: null,
+          reason: 'SchedulingGated', message: 'Scheduling is blocked due to non-empty scheduling gates',
+        }];
+      }
     },
-    validate(pod) {
-      return validatePodSpec(pod.spec, FieldPath.root('spec'));
-    },
+    validate: validatePod,
+    validateUpdate: validatePodUpdate,
+    gracefulDelete: podGracePeriod,
   },
-  status: {},
+  admit: admitPod,
+  status: {
+    prepareForUpdate(pod, old) {
+      // The QoS class is the API server's; a status write that drops it keeps the old one.
+      if (pod.status && !pod.status.qosClass && old.status?.qosClass) pod.status.qosClass = old.status.qosClass;
+    },
+    validateUpdate: validatePodStatusUpdate,
+  },
+  extraSubresources: [bindingSubresource, evictionSubresource],
   table: {
     columns: [
       nameColumn,
