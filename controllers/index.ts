@@ -18,6 +18,10 @@ import { rootCACertPublisher } from './rootcacertpublisher.ts';
 import { replicaSetController, replicationControllerController } from './replicaset.ts';
 import { endpointsController } from './endpoints.ts';
 import { endpointSliceController } from './endpointslice.ts';
+import { deploymentController } from './deployment/index.ts';
+import { jobController } from './job/index.ts';
+import { cronJobController } from './cronjob.ts';
+import { ttlAfterFinishedController } from './ttlafterfinished.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -29,6 +33,10 @@ export { rootCACertPublisher } from './rootcacertpublisher.ts';
 export { replicaSetController, replicationControllerController } from './replicaset.ts';
 export { endpointsController } from './endpoints.ts';
 export { endpointSliceController } from './endpointslice.ts';
+export { deploymentController } from './deployment/index.ts';
+export { jobController } from './job/index.ts';
+export { cronJobController } from './cronjob.ts';
+export { ttlAfterFinishedController } from './ttlafterfinished.ts';
 
 /** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
 export function defaultControllers(): Controller[] {
@@ -36,6 +44,7 @@ export function defaultControllers(): Controller[] {
     namespaceController, serviceAccountsController, garbageCollector(), rootCACertPublisher(),
     nodeLifecycleController(), taintEvictionController(), disruptionController(),
     replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController,
+    deploymentController(), jobController(), cronJobController(), ttlAfterFinishedController(),
   ];
 }
 
