@@ -1,45 +1,23 @@
 // The disruption controller against a real API server: a PodDisruptionBudget's status follows the
 // healthy pods it selects, for integer and percentage budgets (the latter scaled by the pods'
 // controller), and says so in its DisruptionAllowed condition.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1OwnerReference, V1PodDisruptionBudget } from '@kubernetes/client-node';
-import { RestClient } from '../client/index.ts';
-import { namespaces, podDisruptionBudgets, pods, replicaSets } from '../client/resources.ts';
-import { createDatabaseAt } from '../test/postgres.ts';
-import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
-import { startControllerManager, type RunningControllerManager } from './index.ts';
+import type { RestClient } from '../client/index.ts';
+import { podDisruptionBudgets, pods, replicaSets } from '../client/resources.ts';
+import { startControllerTestbed, type ControllerTestbed } from '../test/controllers.ts';
+import { eventually } from '../test/eventually.ts';
 import { disruptionController } from './disruption.ts';
 
-let srv: TestApiServer;
-let ac: AbortController;
-let cm: RunningControllerManager;
-let rest: RestClient;
 const NS = 'pdb-test';
+let bed: ControllerTestbed;
+let rest: RestClient;
 
 beforeAll(async () => {
-  srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')) });
-  rest = new RestClient(srv.kubeconfig);
-  await rest.create(namespaces, '', { metadata: { name: NS } });
-  ac = new AbortController();
-  cm = startControllerManager({ kubeconfig: srv.kubeconfig, signal: ac.signal, log: () => {}, controllers: [disruptionController()] });
+  bed = await startControllerTestbed({ controllers: [disruptionController()], namespaces: [NS] });
+  rest = bed.rest;
 });
-
-afterAll(async () => {
-  ac?.abort();
-  await cm?.done;
-  rest?.close();
-  await srv?.close();
-});
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+afterAll(async () => { await bed?.close(); });
 
 async function pod(name: string, app: string, ready: boolean, owner?: V1OwnerReference): Promise<void> {
   await rest.create(pods, NS, { metadata: { name, labels: { app }, ...(owner ? { ownerReferences: [owner] } : {}) }, spec: { containers: [{ name: 'c', image: 'busybox' }] } });

@@ -1,54 +1,35 @@
 // The node lifecycle and taint-eviction controllers against a real API server: a node that stops
 // renewing its Lease turns Unknown and gets the unreachable taints, pods that do not tolerate a
 // NoExecute taint go at once, tolerationSeconds is honoured, and removing the taint first saves a pod.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { isNotFound, RestClient } from '../client/index.ts';
-import { leases, namespaces, nodes, pods } from '../client/resources.ts';
-import { createDatabaseAt } from '../test/postgres.ts';
-import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
-import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { isNotFound, type RestClient } from '../client/index.ts';
+import { leases, nodes, pods } from '../client/resources.ts';
+import { startControllerTestbed, type ControllerTestbed } from '../test/controllers.ts';
+import { eventually } from '../test/eventually.ts';
 import { desiredTaints, nodeLifecycleController } from './nodelifecycle.ts';
 import { evictionTime, taintEvictionController } from './tainteviction.ts';
 
-let srv: TestApiServer;
-let ac: AbortController;
-let cm: RunningControllerManager;
-let rest: RestClient;
 const NS = 'nodes-test';
+let bed: ControllerTestbed;
+let rest: RestClient;
 /** Nodes whose "kubelet" renews their Lease (every node the tests create but 'quiet'). */
 const living = new Set<string>();
 let heartbeat: NodeJS.Timeout;
 
 beforeAll(async () => {
-  srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')) });
-  rest = new RestClient(srv.kubeconfig);
-  await rest.create(namespaces, '', { metadata: { name: NS } });
-  ac = new AbortController();
-  cm = startControllerManager({
-    kubeconfig: srv.kubeconfig, signal: ac.signal, log: () => {},
+  bed = await startControllerTestbed({
     controllers: [nodeLifecycleController({ monitorGracePeriodMs: 1_500, startupGracePeriodMs: 1_500, monitorPeriodMs: 200 }), taintEvictionController()],
+    namespaces: [NS],
   });
+  rest = bed.rest;
   heartbeat = setInterval(() => { for (const n of living) void renewLease(n).catch(() => {}); }, 300);
 });
 
 afterAll(async () => {
   clearInterval(heartbeat);
-  ac?.abort();
-  await cm?.done;
-  rest?.close();
-  await srv?.close();
+  await bed?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function readyNode(name: string): Promise<V1Node> {
   if (name !== 'quiet') { living.add(name); await renewLease(name); }
@@ -74,8 +55,12 @@ const podOn = (name: string, node: string, tolerations: V1Pod['spec'] extends in
   spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }], tolerations },
 });
 
+/** Evicted: gone, or (graceful deletion of a bound pod, with no kubelet here to finish it) terminating. */
 const gone = async (name: string) => {
-  try { await rest.get(pods, NS, name); return undefined; } catch (e) { if (isNotFound(e)) return true; throw e; }
+  try {
+    const p = await rest.get(pods, NS, name);
+    return p.metadata?.deletionTimestamp ? true : undefined;
+  } catch (e) { if (isNotFound(e)) return true; throw e; }
 };
 
 describe('node lifecycle controller', () => {
@@ -126,6 +111,8 @@ describe('taint eviction controller', () => {
     const taintedAt = Date.now();
     await rest.patch(nodes, '', 'tainted', { spec: { taints: [{ key: 'maintenance', effect: 'NoExecute', timeAdded: new Date().toISOString() }] } }, { type: 'merge' });
     await eventually(() => gone('intolerant'), 5_000);
+    const evicted = await rest.get(pods, NS, 'intolerant');
+    expect(evicted.status?.conditions?.find((c) => c.type === 'DisruptionTarget')).toMatchObject({ status: 'True', reason: 'DeletionByTaintManager' });
     expect(await gone('patient')).toBeUndefined();
     await eventually(() => gone('patient'), 8_000);
     expect(Date.now() - taintedAt).toBeGreaterThanOrEqual(1_500);

@@ -1,40 +1,19 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1ConfigMap } from '@kubernetes/client-node';
-import { isNotFound, RestClient } from '../client/index.ts';
+import { isNotFound, type RestClient } from '../client/index.ts';
 import { configMaps, namespaces } from '../client/resources.ts';
-import { createDatabaseAt } from '../test/postgres.ts';
-import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
-import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { startControllerTestbed, type ControllerTestbed } from '../test/controllers.ts';
+import { eventually } from '../test/eventually.ts';
 import { DESCRIPTION, rootCACertPublisher, rootCAOf } from './rootcacertpublisher.ts';
 
-let srv: TestApiServer;
-let ac: AbortController;
-let cm: RunningControllerManager;
+let bed: ControllerTestbed;
 let rest: RestClient;
 
 beforeAll(async () => {
-  srv = await startTestApiServer({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')), tls: true });
-  rest = new RestClient(srv.kubeconfig);
-  ac = new AbortController();
-  cm = startControllerManager({ kubeconfig: srv.kubeconfig, signal: ac.signal, log: () => {}, controllers: [rootCACertPublisher()] });
+  bed = await startControllerTestbed({ controllers: [rootCACertPublisher()], tls: true });
+  rest = bed.rest;
 });
-
-afterAll(async () => {
-  ac?.abort();
-  await cm?.done;
-  rest?.close();
-  await srv?.close();
-});
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+afterAll(async () => { await bed?.close(); });
 
 const rootCM = async (ns: string): Promise<V1ConfigMap | undefined> => {
   try { return await rest.get(configMaps, ns, 'kube-root-ca.crt'); } catch (e) { if (isNotFound(e)) return undefined; throw e; }
@@ -42,7 +21,7 @@ const rootCM = async (ns: string): Promise<V1ConfigMap | undefined> => {
 
 describe('root CA publisher', () => {
   it('puts the cluster CA into kube-root-ca.crt in every namespace, and restores it when edited or deleted', async () => {
-    const ca = rootCAOf(srv.kubeconfig)!;
+    const ca = rootCAOf(bed.srv.kubeconfig)!;
     expect(ca).toMatch(/BEGIN CERTIFICATE/);
     for (const ns of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
       const c = await eventually(() => rootCM(ns), 5_000);
