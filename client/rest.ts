@@ -18,7 +18,7 @@ export interface Resource<T extends KubernetesObject = KubernetesObject> {
   readonly namespaced?: boolean;
   readonly model: ModelName;
   /** Never set: it only lets `T` be inferred from a Resource value. */
-  readonly _type?: (t: T) => T;
+  readonly _type?: () => T;
 }
 
 /** `resource<V1Pod>('v1/pods', { model: 'V1Pod', kind: 'Pod' })`; ids are "v1/pods" or "apps/v1/deployments". */

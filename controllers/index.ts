@@ -22,6 +22,8 @@ import { deploymentController } from './deployment/index.ts';
 import { jobController } from './job/index.ts';
 import { cronJobController } from './cronjob.ts';
 import { ttlAfterFinishedController } from './ttlafterfinished.ts';
+import { statefulSetController } from './statefulset/index.ts';
+import { daemonSetController } from './daemonset/index.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -37,6 +39,8 @@ export { deploymentController } from './deployment/index.ts';
 export { jobController } from './job/index.ts';
 export { cronJobController } from './cronjob.ts';
 export { ttlAfterFinishedController } from './ttlafterfinished.ts';
+export { statefulSetController } from './statefulset/index.ts';
+export { daemonSetController } from './daemonset/index.ts';
 
 /** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
 export function defaultControllers(): Controller[] {
@@ -45,6 +49,7 @@ export function defaultControllers(): Controller[] {
     nodeLifecycleController(), taintEvictionController(), disruptionController(),
     replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController,
     deploymentController(), jobController(), cronJobController(), ttlAfterFinishedController(),
+    statefulSetController(), daemonSetController(),
   ];
 }
 

@@ -2,6 +2,8 @@
 // pkg/controller/deployment/util): the annotations a Deployment writes on its ReplicaSets, the
 // maxSurge / maxUnavailable fenceposts, which ReplicaSet is "new", replica sums, orderings and
 // the proportional-scaling share of one ReplicaSet. Pure: no I/O, no clock.
+import { canonicalJson } from '../../machinery/canonicaljson.ts';
+import { scaledValue } from '../../machinery/intstr.ts';
 import type { V1Deployment, V1PodTemplateSpec, V1ReplicaSet } from '@kubernetes/client-node';
 import { encode, millisOf } from '../../client/index.ts';
 
@@ -57,22 +59,6 @@ export const hasRevisionHistoryLimit = (d: V1Deployment): boolean =>
   d.spec?.revisionHistoryLimit !== undefined && d.spec.revisionHistoryLimit !== null && d.spec.revisionHistoryLimit !== INT32_MAX;
 
 // ---- maxSurge / maxUnavailable ----
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: an int as it is; "N%" of `total`, rounded up or down.
- * Throws on anything else (upstream: "invalid value for IntOrString").
- */
-export function scaledValue(v: number | string | undefined | null, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) throw new Error('nil value for IntOrString');
-  if (typeof v === 'number') return Math.trunc(v);
-  if (!v.endsWith('%')) throw new Error('invalid value for IntOrString: invalid type: string is not a percentage');
-  const digits = v.slice(0, -1);
-  if (!/^[+-]?\d+$/.test(digits)) throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(v)}`);
-  const pct = Number.parseInt(digits, 10);
-  // Same float64 expression as upstream, so percentages round exactly as there.
-  const exact = (pct * total) / 100;
-  return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
 
 /**
  * Upstream ResolveFenceposts: surge rounds up, unavailable rounds down; when both come to zero,
@@ -249,19 +235,6 @@ export function setDeploymentAnnotationsTo(d: V1Deployment, rs: V1ReplicaSet): v
 }
 
 // ---- templates ----
-
-/** Canonical JSON of a wire value: keys sorted, null and undefined members left out. */
-export function canonicalJson(v: unknown): string {
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined || x === null ? 'null' : canonicalJson(x))).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined && x !== null)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
 
 /** A template as the wire carries it, so models and plain JSON compare and hash alike. */
 export function templateWire(t: V1PodTemplateSpec | undefined): Record<string, unknown> {
@@ -450,3 +423,5 @@ export function proportionalSizes(d: V1Deployment, active: V1ReplicaSet[]): { si
   // A Map keeps insertion order: callers scale in `ordered`'s order, as upstream does.
   return { sizes, direction };
 }
+
+export { canonicalJson, scaledValue };

@@ -4,17 +4,9 @@
 // hashes a Go printout of the struct; we hash canonical JSON, so values differ from upstream's
 // but keep its properties: stable across restarts, changed by any template change.
 
-const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+import { canonicalJson } from '../../machinery/canonicaljson.ts';
 
-function canonical(v: unknown): string {
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v);
-}
+const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 function fnv32a(bytes: Uint8Array, h = 0x811c9dc5): number {
   for (const b of bytes) {
@@ -32,7 +24,7 @@ export function safeEncode(s: string): string {
 }
 
 export function computeHash(template: unknown, collisionCount?: number | null): string {
-  let h = fnv32a(new TextEncoder().encode(canonical(template)));
+  let h = fnv32a(new TextEncoder().encode(canonicalJson(template)));
   if (collisionCount !== undefined && collisionCount !== null) {
     const b = new Uint8Array(4);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
