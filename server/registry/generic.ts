@@ -371,6 +371,9 @@ export class GenericRegistry {
       const next: KubeObject = structuredClone(old);
       if (status === undefined) delete next.status; else next.status = status;
       next.metadata = { ...next.metadata };
+      // The request's UID is checked, not dropped: a status write meant for an earlier object of
+      // this name must fail (422 field is immutable), as upstream's metadata validation makes it.
+      if (meta.uid) next.metadata.uid = meta.uid;
       if (this.def.status?.keepsRequestAnnotations) {
         if (meta.annotations) next.metadata.annotations = meta.annotations; else delete next.metadata.annotations;
       }

@@ -168,6 +168,9 @@ describe('pods/status', () => {
     expectInvalid(empty, 'status.conditions[0].type', 'Invalid value: "": name part must be non-empty');
     const qos = await t.put(`${pods()}/st/status`, { ...res.body, status: { ...res.body.status, qosClass: 'BestEffort' } });
     expectInvalid(qos, 'status.qosClass', 'Invalid value: "BestEffort": field is immutable');
+    // A status write carrying another object's UID (the kubelet's guard against a same-named replacement).
+    const stale = await t.patch(`${pods()}/st/status`, { metadata: { uid: '00000000-0000-0000-0000-000000000000' }, status: { phase: 'Failed' } }, 'application/merge-patch+json');
+    expectInvalid(stale, 'metadata.uid', 'Invalid value: "00000000-0000-0000-0000-000000000000": field is immutable');
   });
 
   it('keeps a terminated container of a pod that does not restart terminated', async () => {
