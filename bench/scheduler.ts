@@ -1,0 +1,216 @@
+// The scheduler benchmark, after upstream's scheduler_perf SchedulingBasic: 500 Node objects created
+// directly through the API (no kubelet, as scheduler_perf does), then 5,000 pods, against an
+// in-process API server over HTTPS on a throwaway PostgreSQL (fsync on), the scheduler in the same
+// process. Two runs: "backlog" (the pods exist before the scheduler starts; from its start to the
+// last binding) and "streaming" (20 clients create pods while the scheduler runs; from the first
+// create to the last binding). Goal from the issue: ≥ 300 pods/s. Figures only: nothing asserts.
+// Knobs for profiling: CAPSTAN_BENCH_SCHED_NODES, _PODS, _RUNS (backlog,streaming), _INFLIGHT
+// (bindings under way at once, default 256).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { V1Pod } from '@kubernetes/client-node';
+import { kubeConfigForToken } from '../client/kubeconfig.ts';
+import { RestClient } from '../client/rest.ts';
+import { namespaces, nodes, pods } from '../client/resources.ts';
+import { startScheduler, type RunningScheduler } from '../scheduler/index.ts';
+import type { Scheduler } from '../scheduler/scheduler.ts';
+import { startApiServer } from '../server/index.ts';
+import { ensurePki } from '../server/pki.ts';
+import { stopCachers } from '../server/registry/cacher.ts';
+import { openStore } from '../storage/index.ts';
+import { TestPostgres } from '../test/postgres.ts';
+import { processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
+import { fmt, percentile, renderText, type BenchTable } from './lib/report.ts';
+
+const NODES = Number(process.env.CAPSTAN_BENCH_SCHED_NODES ?? 500);
+const PODS = Number(process.env.CAPSTAN_BENCH_SCHED_PODS ?? 5_000);
+const CLIENTS = 20;
+const ZONES = 5;
+const TOKEN = 'capstan-bench-token';
+const GOAL_PODS_PER_SEC = 300;
+const TIMEOUT_MS = 180_000;
+
+interface Run {
+  name: string;
+  pods: number;
+  bound: number;
+  seconds: number;
+  perSec: number;
+  /** Per-second throughput samples (upstream's SchedulingThroughput percentiles). */
+  samples: number[];
+  cpuMsPerPod: number;
+  dbCpuMsPerPod: number;
+  attempts: number;
+  createSeconds?: number;
+}
+
+/** Runs `work` over `items` with `n` concurrent workers. */
+async function parallel<T>(items: T[], n: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: n }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  }));
+}
+
+function podOf(name: string): V1Pod {
+  return {
+    metadata: { name, labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '100Mi' } } }] },
+  };
+}
+
+async function createNodes(rest: RestClient, log: (l: string) => void): Promise<void> {
+  log(`creating ${NODES} nodes`);
+  const names = Array.from({ length: NODES }, (_, i) => `node-${i}`);
+  await parallel(names, CLIENTS, async (name) => {
+    const i = Number(name.slice(5));
+    await rest.create(nodes, '', {
+      metadata: { name, labels: { 'kubernetes.io/hostname': name, 'topology.kubernetes.io/zone': `zone-${i % ZONES}`, 'capstan.io/simulated': 'true' } },
+      spec: {},
+    });
+    const r = { cpu: '4', memory: '32Gi', pods: '110' };
+    await rest.patch(nodes, '', name, { status: { capacity: r, allocatable: r, conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } }, { subresource: 'status' });
+  });
+}
+
+/** Samples the bound count every second until all are bound (or the timeout). */
+async function waitBound(s: () => Scheduler | undefined, want: number, startCount: number): Promise<{ samples: number[]; done: boolean }> {
+  const samples: number[] = [];
+  const end = Date.now() + TIMEOUT_MS;
+  let last = startCount;
+  let lastAt = performance.now();
+  while (Date.now() < end) {
+    await new Promise((r) => setTimeout(r, 50));
+    const bound = s()?.stats.bound ?? 0;
+    if (performance.now() - lastAt >= 1_000) {
+      samples.push(bound - last);
+      last = bound;
+      lastAt = performance.now();
+    }
+    if (bound - startCount >= want) return { samples, done: true };
+  }
+  return { samples, done: false };
+}
+
+async function runOnce(
+  name: string, store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, streaming: boolean,
+  log: (l: string) => void, dbCpuMs: () => number,
+): Promise<Run> {
+  const server = await startApiServer({ store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }] });
+  const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
+  const rest = new RestClient(kc);
+  const ac = new AbortController();
+  let sched: Scheduler | undefined;
+  let running: RunningScheduler | undefined;
+  const startScheduling = async () => {
+    let started!: () => void;
+    const ready = new Promise<void>((r) => { started = r; });
+    running = startScheduler({ kubeconfig: kc, signal: ac.signal, log: () => {}, maxInFlight: Number(process.env.CAPSTAN_BENCH_SCHED_INFLIGHT ?? 256), onStarted: (s) => { sched = s; started(); } });
+    await ready;
+  };
+  try {
+    await createNodes(rest, log);
+    const ns = `bench-${name}`;
+    await rest.create(namespaces, '', { metadata: { name: ns } });
+    const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
+    const createPods = () => parallel(names, CLIENTS, async (n) => { await rest.create(pods, ns, podOf(n)); });
+    let createSeconds: number | undefined;
+    if (streaming) {
+      await startScheduling();
+      // Every node is in the scheduler's cache before the first pod arrives.
+      while ((sched?.cache.nodeCount() ?? 0) < NODES) await new Promise((r) => setTimeout(r, 50));
+      log(`${name}: ${CLIENTS} clients create ${PODS} pods while the scheduler runs`);
+    } else {
+      log(`${name}: creating ${PODS} pods, then starting the scheduler`);
+      await createPods();
+    }
+    const t0 = performance.now();
+    const cpu0 = threadCpuMs();
+    const db0 = dbCpuMs();
+    let created: Promise<void> = Promise.resolve();
+    if (streaming) created = createPods().then(() => { createSeconds = (performance.now() - t0) / 1_000; });
+    else await startScheduling();
+    const w = await waitBound(() => sched, PODS, 0);
+    await created;
+    const seconds = (performance.now() - t0) / 1_000;
+    const bound = sched?.stats.bound ?? 0;
+    const cpu = threadCpuMs() - cpu0;
+    const db = dbCpuMs() - db0;
+    if (!w.done) log(`${name}: only ${bound} of ${PODS} pods bound within ${TIMEOUT_MS / 1_000} s`);
+    const r: Run = {
+      name, pods: PODS, bound, seconds, perSec: bound / seconds, samples: w.samples,
+      cpuMsPerPod: cpu / Math.max(1, bound), dbCpuMsPerPod: db / Math.max(1, bound), attempts: sched?.stats.attempts ?? 0, createSeconds,
+    };
+    log(`${name}: ${bound} pods bound in ${seconds.toFixed(1)} s: ${fmt.rate(r.perSec)}; ${fmt.ms(r.cpuMsPerPod)} of this thread's CPU per pod`);
+    return r;
+  } finally {
+    ac.abort();
+    await running?.done;
+    rest.close();
+    await server.close();
+  }
+}
+
+function tables(runs: Run[], load: number): BenchTable[] {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  return [{
+    title: `Scheduler: ${PODS.toLocaleString('en-US')} pods on ${NODES} simulated nodes`,
+    columns: ['run', 'pods/s', 'goal', 'bound', 'seconds', 'per-second p50 / p90 / max', 'attempts', 'server+scheduler CPU per pod', 'database CPU per pod'],
+    rows: runs.map((r) => {
+      const s = sorted(r.samples);
+      return [
+        r.name, fmt.rate(r.perSec), `≥ ${GOAL_PODS_PER_SEC}/s`, `${r.bound.toLocaleString('en-US')} / ${r.pods.toLocaleString('en-US')}`, r.seconds.toFixed(1),
+        s.length ? `${percentile(s, 50)} / ${percentile(s, 90)} / ${s[s.length - 1]}` : 'n/a', r.attempts.toLocaleString('en-US'),
+        fmt.ms(r.cpuMsPerPod), fmt.ms(r.dbCpuMsPerPod),
+      ];
+    }),
+    notes: [
+      `${NODES} Node objects (4 cpu, 32Gi, 110 pods; ${ZONES} zones) created through the API with their status through nodes/status; pods request 100m / 100Mi; the default profile (percentageOfNodesToScore adaptive: ${Math.max(5, 50 - Math.trunc(NODES / 125))}% of ${NODES}).`,
+      'backlog: all pods exist before the scheduler starts; timed from its start (informer lists included) to the last binding.',
+      `streaming: ${CLIENTS} clients create the pods while the scheduler runs; timed from the first create to the last binding${runs.find((r) => r.createSeconds) ? ` (creating them took ${runs.find((r) => r.createSeconds)!.createSeconds!.toFixed(1)} s)` : ''}.`,
+      'The API server (HTTPS, in this process, on one thread with the scheduler) and PostgreSQL (fsync on) share the machine; CPU per pod is this thread\'s, so it covers the API server\'s work for the create, the binding, its watch events and the Scheduled event.',
+      `Load average when the run began: ${load.toFixed(1)} on ${cpus().length} CPUs.`,
+    ],
+  }];
+}
+
+/** Which runs: CAPSTAN_BENCH_SCHED_RUNS=backlog,streaming (the default); one of them, e.g. to profile. */
+const runsToDo = () => (process.env.CAPSTAN_BENCH_SCHED_RUNS ?? 'backlog,streaming').split(',').map((s) => s.trim()).filter((s) => s === 'backlog' || s === 'streaming');
+
+export async function run(log: (line: string) => void): Promise<BenchTable[]> {
+  const load = loadavg()[0]!;
+  const tmp = mkdtempSync(path.join(tmpdir(), 'capstan-bench-sched-'));
+  const runs: Run[] = [];
+  try {
+    const pki = await ensurePki(path.join(tmp, 'pki'), { hosts: ['127.0.0.1', 'localhost'] });
+    const tls = { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert };
+    const pg = await TestPostgres.start({ fsync: true });
+    try {
+      const postmaster = Number(readFileSync(path.join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const dbCpu = () => processTreeCpuMs(postmaster);
+      for (const name of runsToDo()) {
+        const streaming = name === 'streaming';
+        const store = await openStore({ databaseUrl: await pg.createDatabase(`bench_sched_${name}`) });
+        try {
+          runs.push(await runOnce(name, store, tls, streaming, log, dbCpu));
+        } finally {
+          stopCachers(store);
+          await store.close();
+        }
+      }
+    } finally {
+      await pg.stop();
+    }
+    return tables(runs, load);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const began = performance.now();
+  const out = await run((line) => process.stderr.write(`  ${((performance.now() - began) / 1_000).toFixed(1)} s  ${line}\n`));
+  for (const t of out) process.stdout.write(`\n${renderText(t)}\n`);
+}

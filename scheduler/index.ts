@@ -1,0 +1,89 @@
+// kube-scheduler for Capstan: `capstan up` runs it in-process; `capstan scheduler --kubeconfig …`
+// runs it alone. An API client only: shared informers on pods, nodes, namespaces and
+// PodDisruptionBudgets, bindings through pods/binding. With leaderElection it schedules only while
+// holding the Lease kube-system/kube-scheduler, so replicas take turns.
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InformerFactory, makeClients, newEventRecorder, restEventSink, restLeaseClient, runLeaderElection } from '../client/index.ts';
+import { namespaces, nodes, podDisruptionBudgets, pods } from '../client/resources.ts';
+import { DEFAULT_SCHEDULER_NAME, Scheduler, type SchedulerOptions } from './scheduler.ts';
+
+export { Scheduler, DEFAULT_SCHEDULER_NAME } from './scheduler.ts';
+
+export interface StartSchedulerOptions {
+  kubeconfig: string | KubeConfig;
+  signal: AbortSignal;
+  log?: (msg: string) => void;
+  /** Upstream's --leader-elect; Lease kube-system/kube-scheduler unless named otherwise. */
+  leaderElection?: { namespace?: string; name?: string; identity?: string };
+  /** The schedulerName values this scheduler serves; default ["default-scheduler"]. */
+  schedulerNames?: string[];
+  /** 0 (the default): upstream's adaptive share of nodes to score. */
+  percentageOfNodesToScore?: number;
+  /** Called with each scheduler instance as it starts leading (tests and benchmarks read its stats). */
+  onStarted?: (s: Scheduler) => void;
+  queue?: SchedulerOptions['queue'];
+  /** Bindings and status writes under way at once (default 256). */
+  maxInFlight?: number;
+}
+
+export interface RunningScheduler {
+  /** Resolves once the scheduler has stopped after the signal aborted. */
+  done: Promise<void>;
+}
+
+export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
+  const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+  const clients = makeClients(opts.kubeconfig, { userAgent: 'capstan-scheduler' });
+  const identity = opts.leaderElection?.identity ?? `${hostname()}_${process.pid}`;
+  const names = opts.schedulerNames?.length ? opts.schedulerNames : [DEFAULT_SCHEDULER_NAME];
+
+  const runAll = async (outer: AbortSignal) => {
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    const stop = () => root.abort();
+    if (outer.aborted) stop(); else outer.addEventListener('abort', stop, { once: true });
+    const signal = root.signal;
+    const factory = new InformerFactory(clients.rest, { log });
+    // Events name the scheduler as their source, as upstream's default-scheduler does.
+    const recorder = newEventRecorder({ sink: restEventSink(clients.rest), component: names[0]!, host: hostname(), log });
+    const scheduler = new Scheduler({
+      rest: clients.rest,
+      informers: {
+        pods: factory.informerFor(pods),
+        nodes: factory.informerFor(nodes),
+        namespaces: factory.informerFor(namespaces),
+        podDisruptionBudgets: factory.informerFor(podDisruptionBudgets),
+      },
+      recorder,
+      schedulerNames: names,
+      percentageOfNodesToScore: opts.percentageOfNodesToScore,
+      queue: opts.queue,
+      maxInFlight: opts.maxInFlight,
+      log,
+    });
+    factory.start(signal);
+    opts.onStarted?.(scheduler);
+    try {
+      await scheduler.run(signal);
+    } finally {
+      stop();
+      await factory.done();
+      await recorder.flush();
+      outer.removeEventListener('abort', stop);
+    }
+  };
+
+  const le = opts.leaderElection;
+  const done = (le
+    ? runLeaderElection({
+      client: restLeaseClient(clients.rest, le.namespace ?? 'kube-system', le.name ?? 'kube-scheduler'),
+      lease: { namespace: le.namespace ?? 'kube-system', name: le.name ?? 'kube-scheduler' },
+      identity, log,
+      onStartedLeading: (leading) => runAll(leading),
+    }, opts.signal)
+    : runAll(opts.signal)
+  ).finally(() => clients.rest.close());
+  return { done };
+}

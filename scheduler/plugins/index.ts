@@ -1,0 +1,44 @@
+// The default profile: upstream's default plugins (pkg/scheduler/apis/config/v1/default_plugins.go),
+// in its order, with its score weights. Filters run in this order and stop at the first rejection,
+// so it decides which reason a node reports. Volume plugins (VolumeRestrictions, NodeVolumeLimits,
+// VolumeBinding, VolumeZone) are not here: Capstan does not provision volumes yet.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { ProfilePlugin } from '../framework.ts';
+import { defaultPreemption, type DefaultPreemptionOptions, type PreemptionActions } from '../preemption.ts';
+import { balancedAllocation } from './balancedallocation.ts';
+import { defaultBinder } from './defaultbinder.ts';
+import { imageLocality } from './imagelocality.ts';
+import { interPodAffinity } from './interpodaffinity.ts';
+import { nodeAffinity } from './nodeaffinity.ts';
+import { nodeName } from './nodename.ts';
+import { nodePorts } from './nodeports.ts';
+import { nodeResourcesFit } from './noderesourcesfit.ts';
+import { nodeUnschedulable } from './nodeunschedulable.ts';
+import { podTopologySpread } from './podtopologyspread.ts';
+import { schedulingGates } from './schedulinggates.ts';
+import { taintToleration } from './tainttoleration.ts';
+
+export interface DefaultProfileOptions {
+  /** Sends a Binding to the API server. */
+  bind: (pod: V1Pod, binding: object) => Promise<unknown>;
+  preemption: PreemptionActions;
+  preemptionOptions?: DefaultPreemptionOptions;
+}
+
+export function defaultProfile(o: DefaultProfileOptions): ProfilePlugin[] {
+  return [
+    { factory: schedulingGates },
+    { factory: nodeUnschedulable },
+    { factory: nodeName },
+    { factory: taintToleration, weight: 3 },
+    { factory: nodeAffinity, weight: 2 },
+    { factory: nodePorts },
+    { factory: nodeResourcesFit, weight: 1 },
+    { factory: podTopologySpread, weight: 2 },
+    { factory: interPodAffinity, weight: 2 },
+    { factory: defaultPreemption(o.preemption, o.preemptionOptions) },
+    { factory: balancedAllocation, weight: 1 },
+    { factory: imageLocality, weight: 1 },
+    { factory: defaultBinder(o.bind) },
+  ];
+}
