@@ -4,7 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 
 export type TypeRef =
-  | { kind: 'primitive'; type: 'string' | 'integer' | 'number' | 'boolean'; format?: string }
+  | { kind: 'primitive'; type: 'string' | 'integer' | 'number' | 'boolean'; format?: string; micro?: boolean }
   | { kind: 'intOrString' }
   | { kind: 'any' }
   | { kind: 'array'; elem: TypeRef }
@@ -33,6 +33,8 @@ export function parseTypeRef(type: string, format = ''): TypeRef {
       return format === 'double' || format === 'float' ? { kind: 'primitive', type: 'number', format } : { kind: 'primitive', type: 'integer', format: format || 'int32' };
     case 'boolean': return { kind: 'primitive', type: 'boolean' };
     case 'Date': return { kind: 'primitive', type: 'string', format: 'date-time' };
+    // metav1.MicroTime: a date-time on the wire (as upstream's OpenAPI says), kept to microseconds.
+    case 'V1MicroTime': return { kind: 'primitive', type: 'string', format: 'date-time', micro: true };
     case 'IntOrString': return { kind: 'intOrString' };
     case 'any': case 'object': return { kind: 'any' };
     default:
