@@ -15,6 +15,8 @@ import { kubeConfigForToken } from '../client/kubeconfig.ts';
 import { RestClient } from '../client/rest.ts';
 import { namespaces, nodes, pods } from '../client/resources.ts';
 import { startScheduler, type RunningScheduler } from '../scheduler/index.ts';
+import { deploymentController, replicaSetController, startControllerManager } from '../controllers/index.ts';
+import { deployments } from '../client/resources.ts';
 import type { Scheduler } from '../scheduler/scheduler.ts';
 import { startApiServer } from '../server/index.ts';
 import { ensurePki } from '../server/pki.ts';
@@ -31,6 +33,7 @@ const ZONES = 5;
 const TOKEN = 'capstan-bench-token';
 const GOAL_PODS_PER_SEC = 300;
 const TIMEOUT_MS = 180_000;
+const DEPLOYMENT_REPLICAS = Number(process.env.CAPSTAN_BENCH_SCHED_DEPLOYMENT_REPLICAS ?? 1_000);
 
 interface Run {
   name: string;
@@ -153,6 +156,51 @@ async function runOnce(
   }
 }
 
+/**
+ * A Deployment of DEPLOYMENT_REPLICAS created on the same kind of cluster, with the Deployment
+ * and ReplicaSet controllers and the scheduler running: from the create to the last pod bound.
+ */
+async function runDeployment(
+  store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, log: (l: string) => void, dbCpuMs: () => number,
+): Promise<Run> {
+  const server = await startApiServer({ store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }] });
+  const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
+  const rest = new RestClient(kc);
+  const ac = new AbortController();
+  let sched: Scheduler | undefined;
+  const running = startScheduler({ kubeconfig: kc, signal: ac.signal, log: () => {}, onStarted: (s) => { sched = s; } });
+  const cm = startControllerManager({ kubeconfig: kc, signal: ac.signal, log: () => {}, controllers: [deploymentController(), replicaSetController()] });
+  try {
+    await createNodes(rest, log);
+    while ((sched?.cache.nodeCount() ?? 0) < NODES) await new Promise((r) => setTimeout(r, 50));
+    const ns = 'bench-deployment';
+    await rest.create(namespaces, '', { metadata: { name: ns } });
+    log(`deployment: creating a Deployment of ${DEPLOYMENT_REPLICAS} replicas`);
+    const t0 = performance.now();
+    const cpu0 = threadCpuMs();
+    const db0 = dbCpuMs();
+    await rest.create(deployments, ns, {
+      metadata: { name: 'big' },
+      spec: { replicas: DEPLOYMENT_REPLICAS, selector: { matchLabels: { app: 'big' } }, template: { metadata: { labels: { app: 'big' } }, spec: podOf('x').spec! } },
+    });
+    const w = await waitBound(() => sched, DEPLOYMENT_REPLICAS, 0);
+    const seconds = (performance.now() - t0) / 1_000;
+    const bound = sched?.stats.bound ?? 0;
+    if (!w.done) log(`deployment: only ${bound} of ${DEPLOYMENT_REPLICAS} pods bound within ${TIMEOUT_MS / 1_000} s`);
+    log(`deployment: ${bound} pods created and bound in ${seconds.toFixed(1)} s`);
+    return {
+      name: 'deployment', pods: DEPLOYMENT_REPLICAS, bound, seconds, perSec: bound / seconds, samples: w.samples,
+      cpuMsPerPod: (threadCpuMs() - cpu0) / Math.max(1, bound), dbCpuMsPerPod: (dbCpuMs() - db0) / Math.max(1, bound), attempts: sched?.stats.attempts ?? 0,
+    };
+  } finally {
+    ac.abort();
+    await running.done;
+    await cm.done;
+    rest.close();
+    await server.close();
+  }
+}
+
 function tables(runs: Run[], load: number): BenchTable[] {
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   return [{
@@ -170,14 +218,15 @@ function tables(runs: Run[], load: number): BenchTable[] {
       `${NODES} Node objects (4 cpu, 32Gi, 110 pods; ${ZONES} zones) created through the API with their status through nodes/status; pods request 100m / 100Mi; the default profile (percentageOfNodesToScore adaptive: ${Math.max(5, 50 - Math.trunc(NODES / 125))}% of ${NODES}).`,
       'backlog: all pods exist before the scheduler starts; timed from its start (informer lists included) to the last binding.',
       `streaming: ${CLIENTS} clients create the pods while the scheduler runs; timed from the first create to the last binding${runs.find((r) => r.createSeconds) ? ` (creating them took ${runs.find((r) => r.createSeconds)!.createSeconds!.toFixed(1)} s)` : ''}.`,
+      `deployment: one Deployment of ${DEPLOYMENT_REPLICAS.toLocaleString('en-US')} replicas on the same ${NODES} nodes, the Deployment and ReplicaSet controllers and the scheduler running; "seconds" is the time from its create until every pod is created and bound (the issue's second figure).`,
       'The API server (HTTPS, in this process, on one thread with the scheduler) and PostgreSQL (fsync on) share the machine; CPU per pod is this thread\'s, so it covers the API server\'s work for the create, the binding, its watch events and the Scheduled event.',
       `Load average when the run began: ${load.toFixed(1)} on ${cpus().length} CPUs.`,
     ],
   }];
 }
 
-/** Which runs: CAPSTAN_BENCH_SCHED_RUNS=backlog,streaming (the default); one of them, e.g. to profile. */
-const runsToDo = () => (process.env.CAPSTAN_BENCH_SCHED_RUNS ?? 'backlog,streaming').split(',').map((s) => s.trim()).filter((s) => s === 'backlog' || s === 'streaming');
+/** Which runs: CAPSTAN_BENCH_SCHED_RUNS=backlog,streaming,deployment (the default); some of them, e.g. to profile. */
+const runsToDo = () => (process.env.CAPSTAN_BENCH_SCHED_RUNS ?? 'backlog,streaming,deployment').split(',').map((s) => s.trim()).filter((s) => s === 'backlog' || s === 'streaming' || s === 'deployment');
 
 export async function run(log: (line: string) => void): Promise<BenchTable[]> {
   const load = loadavg()[0]!;
@@ -194,7 +243,7 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
         const streaming = name === 'streaming';
         const store = await openStore({ databaseUrl: await pg.createDatabase(`bench_sched_${name}`) });
         try {
-          runs.push(await runOnce(name, store, tls, streaming, log, dbCpu));
+          runs.push(name === 'deployment' ? await runDeployment(store, tls, log, dbCpu) : await runOnce(name, store, tls, streaming, log, dbCpu));
         } finally {
           stopCachers(store);
           await store.close();
