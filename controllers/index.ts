@@ -24,6 +24,8 @@ import { cronJobController } from './cronjob.ts';
 import { ttlAfterFinishedController } from './ttlafterfinished.ts';
 import { statefulSetController } from './statefulset/index.ts';
 import { daemonSetController } from './daemonset/index.ts';
+import { clusterRoleAggregationController } from './clusterroleaggregation.ts';
+import { resourceQuotaController } from './resourcequota.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -41,6 +43,9 @@ export { cronJobController } from './cronjob.ts';
 export { ttlAfterFinishedController } from './ttlafterfinished.ts';
 export { statefulSetController } from './statefulset/index.ts';
 export { daemonSetController } from './daemonset/index.ts';
+export { clusterRoleAggregationController } from './clusterroleaggregation.ts';
+export { resourceQuotaController } from './resourcequota.ts';
+export { serviceAccountTokensController } from './serviceaccounttokens.ts';
 
 /** The controllers `capstan controller-manager` runs, by name (upstream's --controllers names). */
 export function defaultControllers(): Controller[] {
@@ -49,7 +54,7 @@ export function defaultControllers(): Controller[] {
     nodeLifecycleController(), taintEvictionController(), disruptionController(),
     replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController,
     deploymentController(), jobController(), cronJobController(), ttlAfterFinishedController(),
-    statefulSetController(), daemonSetController(),
+    statefulSetController(), daemonSetController(), clusterRoleAggregationController(), resourceQuotaController(),
   ];
 }
 

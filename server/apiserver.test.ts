@@ -156,8 +156,10 @@ describe('errors are Status objects', () => {
     expect(res.status).toBe(413);
   });
 
-  it('refuses anonymous resource requests with 403 but serves it discovery', async () => {
-    await request(api.app).get('/api').expect(200);
+  it('refuses anonymous resource requests and discovery with 403, and serves it version and health (system:public-info-viewer)', async () => {
+    // Upstream binds system:discovery to authenticated users only (since 1.14).
+    await request(api.app).get('/api').expect(403);
+    await request(api.app).get('/version').expect(200);
     const res = await request(api.app).get('/api/v1/namespaces/default/configmaps').expect(403);
     expect(res.body.message).toContain('User "system:anonymous" cannot list resource "configmaps" in API group "" in the namespace "default"');
   });

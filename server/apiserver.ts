@@ -2,36 +2,55 @@
 // request info → authorization → discovery / health / OpenAPI / resources. Every error leaves
 // as a Status.
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import * as errors from '../machinery/errors.ts';
 import type { Store } from '../storage/store.ts';
 import { builtinResources, bootstrapObjects } from './apis/index.ts';
 import { reconcileKubernetesService } from './bootstrap/kubernetes-service.ts';
+import { ensureBootstrapPolicy } from './rbac/bootstrap.ts';
 import type { AnyResource, KubeObject } from './apis/types.ts';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, type ResourceCatalog } from './discovery/discovery.ts';
 import { parseAccept } from './codec/negotiate.ts';
+import { readBodies } from './codec/body.ts';
+import { isPatchError } from '../machinery/patch/index.ts';
+import { InflightLimiter, type InflightLimits } from './pipeline/inflight.ts';
+import type { Auditor } from './pipeline/audit.ts';
 import { parseRequestInfo, type RequestInfo } from './endpoints/requestinfo.ts';
 import { serveResource } from './endpoints/resource.ts';
 import { writeError, writeObject } from './endpoints/respond.ts';
 import { GenericRegistry, systemClock, type Clock } from './registry/generic.ts';
-import { newAuthenticator, type Authenticator, type StaticToken, type UserInfo } from './pipeline/authn.ts';
+import type { Authenticator, StaticToken, UserInfo } from './pipeline/authn.ts';
+import { authServicesFor, newApiAuthentication, type AuthenticationOptions } from './auth/services.ts';
+import { JWKS_PATH, OPENID_CONFIG_PATH, openIDDiscovery } from './auth/oidc.ts';
+import { impersonate, PlainTextError } from './auth/impersonation.ts';
 import { newAuthorizer, type Authorizer } from './pipeline/authz.ts';
-import { namespaceLifecycle, newAdmission, type Admission } from './pipeline/admission.ts';
+import { builtinAdmission, type Admission, type AdmissionOptions } from './pipeline/admission.ts';
 import { openapiV2, openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
 import { KUBERNETES_VERSION } from './version.ts';
 import { CRDController } from './crd/controller.ts';
 import { stopCachers } from './registry/cacher.ts';
+import { dispatchUpgrade, isStreamRequest, serveStream, type KubeletClientConfig } from './streams/index.ts';
 
 /** Upstream's default request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
-export interface ApiServerOptions {
+export interface ApiServerOptions extends AuthenticationOptions {
   store: Store;
   clock?: Clock;
   log?: (msg: string) => void;
   tokens?: StaticToken[];
   /** What /api advertises as the server's address. */
   serverAddress?: string;
+  /** How to reach kubelets for logs, exec, attach, port-forward and nodes/proxy (the --kubelet-* flags). */
+  kubeletClient?: KubeletClientConfig;
+  /** Requests in flight at once (upstream's --max-requests-inflight and --max-mutating-requests-inflight). */
+  inflight?: Partial<InflightLimits>;
+  /** The audit log (--audit-log-path, --audit-policy-file). */
+  audit?: Auditor;
+  /** Which built-in admission plugins run (upstream's --enable/--disable-admission-plugins). */
+  admission?: AdmissionOptions;
 }
 
 declare module 'express-serve-static-core' {
@@ -53,6 +72,14 @@ export class ApiServer implements ResourceCatalog {
   private readonly log: (msg: string) => void;
   /** What /api advertises; set to the bound address once listening. */
   serverAddress: string;
+  /** Overload protection: 429 past the in-flight limits. */
+  readonly inflight = new InflightLimiter();
+  /** Where audit events go; unset: no audit log. */
+  audit: Auditor | undefined;
+  /** The identity and trust used towards kubelets (read per request). */
+  kubeletClient: KubeletClientConfig;
+  /** Upgraded connections (streams), which the HTTP server no longer tracks: closed with the server. */
+  private readonly upgraded = new Set<Duplex>();
   private ready = false;
   private crdController: CRDController | undefined;
 
@@ -60,10 +87,13 @@ export class ApiServer implements ResourceCatalog {
     this.store = opts.store;
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
+    this.kubeletClient = opts.kubeletClient ?? {};
+    this.inflight.setLimits(opts.inflight ?? {});
+    this.audit = opts.audit;
     for (const def of builtinResources) this.register(def, opts.clock ?? systemClock);
-    this.authn = newAuthenticator({ tokens: opts.tokens });
-    this.authz = newAuthorizer();
-    this.admission = newAdmission([namespaceLifecycle((name) => this.lookup('', 'namespaces', '', name))]);
+    this.authn = newApiAuthentication({ ...opts, registryFor: (g, v, p) => this.registry(g, v, p), now: () => (opts.clock ?? systemClock).now() }).authenticator;
+    this.authz = newAuthorizer({ store: this.store, prefixOf: (g, v, p) => this.registry(g, v, p)!.prefix(''), log: this.log });
+    this.admission = builtinAdmission({ getNamespace: (name) => this.lookup('', 'namespaces', '', name) }, opts.admission);
     this.app = this.buildApp();
   }
 
@@ -117,6 +147,9 @@ export class ApiServer implements ResourceCatalog {
         if (!errors.isStatusError(e, 'AlreadyExists')) throw e;
       }
     }
+    // Upstream's rbac/bootstrap-roles: the default roles and bindings, then RBAC reads them.
+    await ensureBootstrapPolicy((g, v, p) => this.registry(g, v, p));
+    await this.authz.synced();
     // Watch caches start now, as upstream's do, so the first list does not wait for them.
     for (const reg of this.registries.values()) reg.warmCache();
     const crds = this.registry('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
@@ -136,9 +169,21 @@ export class ApiServer implements ResourceCatalog {
     }, { ip, port });
   }
 
+  /**
+   * An upgrade request (WebSocket, SPDY: exec, attach, port-forward, log streams) from the HTTP
+   * server's 'upgrade' event: it runs through the same pipeline, and a stream takes its connection.
+   */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.upgraded.add(socket);
+    socket.once('close', () => this.upgraded.delete(socket));
+    dispatchUpgrade(this.app, req, socket, head);
+  }
+
   /** Stops the background work (the CRD controller, the watch caches). */
   close(): void {
     this.crdController?.stop();
+    for (const s of this.upgraded) s.destroy();
+    this.authz.stop();
     stopCachers(this.store);
   }
 
@@ -147,18 +192,30 @@ export class ApiServer implements ResourceCatalog {
     app.disable('x-powered-by');
     app.set('etag', false);
     app.use((req, res, next) => this.logRequests(req, res, next));
+    // Audited from the start, so refusals (authentication, authorization, overload) are too.
+    app.use((req, res, next) => (this.audit ? this.audit.middleware(req, res, next) : next()));
     app.use((req, res, next) => void this.readBody(req, res, next));
-    app.use((req, res, next) => {
+    app.use(async (req, res, next) => {
       try {
-        req.user = this.authn.authenticate(req);
+        req.warnings = [];
+        req.user = await this.authn.authenticate(req, req.warnings);
+        if (req.warnings.length) res.setHeader('Warning', req.warnings.map((w) => `299 - ${JSON.stringify(w)}`));
         const url = new URL(req.originalUrl, 'http://x');
         req.requestInfo = parseRequestInfo(req.method, url.pathname, url.searchParams);
-        this.authz.authorize(req.user, req.requestInfo);
+        // Upstream's filter order: authentication, impersonation (itself authorized), authorization.
+        req.user = await impersonate(req, req.user, this.authz);
+        this.authz.authorize(req.user, req.requestInfo, url.searchParams);
         next();
       } catch (e) {
+        if (e instanceof PlainTextError) return void res.status(e.code).type('text/plain; charset=utf-8').send(e.body);
         writeError(req, res, e, this.log);
       }
     });
+    app.use((req, res, next) => (this.audit ? this.audit.afterAuthorization(req, res, next) : next()));
+    app.use(this.inflight.middleware);
+    const oidc = openIDDiscovery(() => authServicesFor(this.store), () => this.serverAddress);
+    app.get(OPENID_CONFIG_PATH, (req, res) => void oidc.configuration(req, res));
+    app.get(JWKS_PATH, (req, res) => void oidc.keys(req, res));
     app.get('/version', (_req, res) => writeObject(res, 200, {
       ...KUBERNETES_VERSION, gitCommit: 'capstan', gitTreeState: 'clean', buildDate: '2026-11-01T00:00:00Z',
       goVersion: `node${process.versions.node}`, compiler: 'tsx', platform: `${process.platform}/${process.arch === 'x64' ? 'amd64' : process.arch}`,
@@ -190,32 +247,11 @@ export class ApiServer implements ResourceCatalog {
     next();
   }
 
-  private async readBody(req: Request, res: Response, next: NextFunction): Promise<void> {
-    if (req.method === 'GET' || req.method === 'HEAD') return next();
-    const declared = Number(req.headers['content-length'] ?? 0);
-    const tooLarge = () => errors.requestEntityTooLarge(`limit is ${MAX_REQUEST_BODY_BYTES}`);
-    if (declared > MAX_REQUEST_BODY_BYTES) {
-      writeError(req, res, tooLarge());
-      req.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > MAX_REQUEST_BODY_BYTES) {
-          writeError(req, res, tooLarge());
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk as Buffer);
-      }
-    } catch {
-      return;
-    }
-    req.rawBody = Buffer.concat(chunks);
-    next();
+  /** Bodies are read whole, bounded and checked before anything decodes them (server/codec/body.ts). */
+  private readonly readBodyMiddleware = readBodies({ limit: MAX_REQUEST_BODY_BYTES, writeError: (req, res, e) => writeError(req as Request, res as Response, e, this.log) });
+
+  private readBody(req: Request, res: Response, next: NextFunction): void {
+    this.readBodyMiddleware(req, res, next);
   }
 
   private async health(check: string, req: Request, res: Response): Promise<void> {
@@ -272,18 +308,23 @@ export class ApiServer implements ResourceCatalog {
         throw errors.notFoundPath();
       }
       if (!info.isResourceRequest) throw errors.notFoundPath();
+      // Logs, exec, attach, port-forward and nodes/proxy go on to the kubelet (server/streams).
+      if (isStreamRequest(info)) {
+        return await serveStream(req, res, { info, registry: (g, v, p) => this.registry(g, v, p), kubelet: this.kubeletClient, log: this.log });
+      }
       const registry = this.registry(info.apiGroup, info.apiVersion, info.resource);
       if (!registry) throw errors.notFoundPath();
-      const warnings: string[] = [];
-      await serveResource(req, res, {
-        registry, info, body: req.rawBody, admission: this.admission, log: this.log,
-        warn: (msg) => {
-          warnings.push(msg);
-          if (!res.headersSent) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
-        },
-      });
+      const warnings: string[] = req.warnings ?? [];
+      const warn = (msg: string) => {
+        warnings.push(msg);
+        if (!res.headersSent) res.setHeader('Warning', warnings.map((w) => `299 - ${JSON.stringify(w)}`));
+      };
+      // Admission sees the request's subresource and user, and may add warnings.
+      const admission = this.admission.forRequest({ subresource: info.subresource, user: req.user, warn });
+      await serveResource(req, res, { registry, info, body: req.rawBody, admission, log: this.log, warn });
     } catch (e) {
-      writeError(req, res, e, this.log);
+      // A patch refused before it is applied (media type, body) is upstream's 4xx, not a 500.
+      writeError(req, res, isPatchError(e) ? new errors.StatusError(e.toStatus() as errors.Status) : e, this.log);
     }
   }
 }

@@ -5,12 +5,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Store } from '../storage/store.ts';
-import { ApiServer } from './apiserver.ts';
+import { ApiServer, type ApiServerOptions } from './apiserver.ts';
 import type { StaticToken } from './pipeline/authn.ts';
+import type { AuthenticationOptions } from './auth/services.ts';
+import type { KubeletClientConfig } from './streams/index.ts';
 
 export { ApiServer } from './apiserver.ts';
 
-export interface StartApiServerOptions {
+export interface StartApiServerOptions extends AuthenticationOptions, Pick<ApiServerOptions, 'inflight' | 'audit' | 'admission'> {
   store: Store;
   host?: string;
   port?: number;
@@ -20,6 +22,8 @@ export interface StartApiServerOptions {
   tls?: { cert: string; key: string; ca: string };
   tokens?: StaticToken[];
   log?: (msg: string) => void;
+  /** How the API server reaches kubelets: its client certificate for them, the CA of theirs. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 export interface RunningApiServer {
@@ -44,11 +48,14 @@ export function advertiseAddressFor(host: string): string | undefined {
 
 export async function startApiServer(opts: StartApiServerOptions): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
-  const api = new ApiServer({ store: opts.store, tokens: opts.tokens, log: opts.log, serverAddress: `${host}:${opts.port ?? 6443}` });
+  // The authentication options pass straight through; the listening ones stay here.
+  const api = new ApiServer({ ...opts, serverAddress: `${host}:${opts.port ?? 6443}` });
   await api.bootstrap();
   const server = opts.tls
     ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, api.app)
     : http.createServer(api.app);
+  // WebSocket and SPDY upgrades (exec, attach, port-forward) go through the same pipeline.
+  server.on('upgrade', (req, socket, head) => api.upgrade(req, socket, head));
   // Watches are long; idle keep-alive connections are not.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;

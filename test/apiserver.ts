@@ -10,6 +10,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { openStore } from '../storage/index.ts';
 import { startApiServer, type ApiServer } from '../server/index.ts';
 import { ensurePki } from '../server/pki.ts';
+import type { StaticToken } from '../server/pipeline/authn.ts';
 import { kubeConfigForToken } from '../client/kubeconfig.ts';
 
 export interface TestApiServer {
@@ -23,14 +24,22 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
-export async function startTestApiServer(opts: { databaseUrl?: string; tls?: boolean } = {}): Promise<TestApiServer> {
+export async function startTestApiServer(opts: {
+  databaseUrl?: string;
+  tls?: boolean;
+  /** More bearer tokens the server accepts besides the admin's (users with fewer rights). */
+  tokens?: StaticToken[];
+} = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'capstan-test-'));
   const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
   const pki = opts.tls ? await ensurePki(path.join(dir, 'pki'), { hosts: ['127.0.0.1', 'localhost'] }) : undefined;
   const token = 'test-admin-token';
+  // The API server's client certificate for kubelets (kubeadm's apiserver-kubelet-client).
+  const kubeletClient = pki ? await pki.issueClientCert('kube-apiserver-kubelet-client', ['system:masters']) : undefined;
   const api = await startApiServer({
     store, port: 0, log: () => {},
-    tokens: [{ token, user: { name: 'admin', groups: ['system:masters'] } }],
+    ...(kubeletClient ? { kubeletClient } : {}),
+    tokens: [{ token, user: { name: 'admin', groups: ['system:masters'] } }, ...(opts.tokens ?? [])],
     ...(pki ? { tls: { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert } } : {}),
   });
   const kubeconfig = kubeConfigForToken({ server: api.url, token, caPem: pki?.caCert });

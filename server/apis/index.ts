@@ -15,6 +15,7 @@ import { autoscalingResources } from './autoscaling/index.ts';
 import { policyResources } from './policy/index.ts';
 import { admissionregistrationResources } from './admissionregistration/index.ts';
 import { certificatesResources } from './certificates/index.ts';
+import { authenticationResources } from './authentication/index.ts';
 import { coordinationResources } from './coordination/index.ts';
 import { discoveryResources } from './discovery/index.ts';
 import { eventsResources } from './events/index.ts';
@@ -22,6 +23,7 @@ import { flowcontrolResources, flowcontrolBootstrapObjects } from './flowcontrol
 import { networkingResources } from './networking/index.ts';
 import { nodeResources } from './node/index.ts';
 import { rbacResources } from './rbac/index.ts';
+import { authorizationResources } from './authorization/index.ts';
 import { schedulingResources, schedulingBootstrapObjects } from './scheduling/index.ts';
 import { storageResources } from './storage/index.ts';
 
@@ -34,6 +36,7 @@ export const builtinResources: AnyResource[] = [
   ...policyResources,
   ...admissionregistrationResources,
   ...certificatesResources,
+  ...authenticationResources,
   ...coordinationResources,
   ...discoveryResources,
   ...eventsResources,
@@ -41,6 +44,7 @@ export const builtinResources: AnyResource[] = [
   ...networkingResources,
   ...nodeResources,
   ...rbacResources,
+  ...authorizationResources,
   ...schedulingResources,
   ...storageResources,
 ];

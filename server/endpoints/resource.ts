@@ -40,7 +40,11 @@ function intParam(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
   if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
-  return Number(v);
+  const n = BigInt(v);
+  // Query integers are int64 upstream (strconv.ParseInt: 400 past that); beyond 2^53 a value
+  // means "no bound" in practice, and must not reach SQL as 1e+23.
+  if (n > 9223372036854775807n || n < -9223372036854775808n) throw errors.badRequest(`invalid value for ${name}: ${JSON.stringify(v)}`);
+  return Math.max(Math.min(Number(n), Number.MAX_SAFE_INTEGER), Number.MIN_SAFE_INTEGER);
 }
 
 function dryRunOf(q: URLSearchParams): boolean {

@@ -1,11 +1,26 @@
-// Admission: built-in plugins that run after authorization and before the registry writes.
-// This holds NamespaceLifecycle; later plugins (LimitRanger, ResourceQuota, ServiceAccount,
-// PodSecurity, Priority, …) join the same list.
+// Admission: the built-in plugins that run after authorization and before the registry writes,
+// in upstream's order (kube-apiserver's default plugin list): NamespaceLifecycle, LimitRanger,
+// ServiceAccount, PodSecurity, ResourceQuota. As upstream, every plugin's mutating step
+// (admit) runs before any plugin's validating step (validate). Priority and
+// DefaultTolerationSeconds belong to pods and run in the registry (server/apis/core/v1/podadmission.ts).
 import * as errors from '../../machinery/errors.ts';
-import type { KubeObject } from '../apis/types.ts';
+import type { KubeObject, RequestUser } from '../apis/types.ts';
 import type { GenericRegistry } from '../registry/generic.ts';
+import { limitRanger } from '../admission/limitranger.ts';
+import { serviceAccount, type ServiceAccountOptions } from '../admission/serviceaccount.ts';
+import { podSecurity } from '../admission/podsecurity/index.ts';
+import { resourceQuota } from '../admission/resourcequota.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
+
+/** What one request adds to the chain: its subresource, its user, and where warnings go. */
+export interface RequestContext {
+  /** The subresource the request addresses ('' or undefined for the object itself). */
+  subresource?: string;
+  user?: RequestUser;
+  /** Adds a `Warning:` header to the response (upstream's warning.AddWarning). */
+  warn?: (msg: string) => void;
+}
 
 export interface AdmissionAttributes {
   operation: Operation;
@@ -14,21 +29,51 @@ export interface AdmissionAttributes {
   obj: KubeObject;
   old: KubeObject | undefined;
   dryRun: boolean;
+  subresource: string;
+  user?: RequestUser;
+  warn(msg: string): void;
 }
 
 export interface AdmissionPlugin {
   name: string;
-  admit(a: AdmissionAttributes): Promise<void> | void;
+  /** Whether the plugin has anything to do with this request (cheap; no I/O). Default: yes. */
+  handles?(a: AdmissionAttributes): boolean;
+  /** The plugin reads the object as stored, after the resource's defaulting (a pod's requests from its limits). */
+  readsDefaults?: boolean;
+  /** Mutating step (upstream's MutationInterface.Admit). */
+  admit?(a: AdmissionAttributes): Promise<void> | void;
+  /** Validating step (upstream's ValidationInterface.Validate), after every plugin's mutation. */
+  validate?(a: AdmissionAttributes): Promise<void> | void;
 }
 
 export interface Admission {
+  /** The names of the plugins that run, in order. */
+  readonly plugins: readonly string[];
   admit(op: Operation, registry: GenericRegistry, namespace: string, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+  /** The same chain for one request: its subresource, user and warnings. */
+  forRequest(ctx: RequestContext): Admission;
 }
 
-export function newAdmission(plugins: AdmissionPlugin[]): Admission {
+export function newAdmission(plugins: AdmissionPlugin[], ctx: RequestContext = {}): Admission {
   return {
+    plugins: plugins.map((p) => p.name),
+    forRequest: (next) => newAdmission(plugins, next),
     async admit(operation, registry, namespace, obj, old, dryRun) {
-      for (const p of plugins) await p.admit({ operation, registry, namespace, obj, old, dryRun });
+      const a: AdmissionAttributes = {
+        operation, registry, namespace, obj, old, dryRun,
+        subresource: ctx.subresource ?? '',
+        ...(ctx.user ? { user: ctx.user } : {}),
+        warn: ctx.warn ?? (() => {}),
+      };
+      const active = plugins.filter((p) => !p.handles || p.handles(a));
+      if (active.length === 0) return;
+      if (active.some((p) => p.readsDefaults) && (operation === 'CREATE' || operation === 'UPDATE') && !a.subresource) {
+        // Upstream's plugins see the object as decoded, defaults applied; the registry applies
+        // them again (they are idempotent).
+        registry.def.strategy?.defaults?.(obj);
+      }
+      for (const p of active) await p.admit?.(a);
+      for (const p of active) await p.validate?.(a);
     },
   };
 }
@@ -56,4 +101,37 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
       }
     },
   };
+}
+
+/** The built-in plugins Capstan serves, in upstream's order. */
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'ResourceQuota'] as const;
+export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
+
+/**
+ * Plugins off unless enabled. ServiceAccount is on by default upstream, but here it waits for
+ * the wiring that turns it on in `capstan up` while the test API servers (which run no service
+ * account controller, so their namespaces have no "default" ServiceAccount) turn it off, as
+ * upstream's integration test servers do (--disable-admission-plugins=ServiceAccount).
+ */
+export const DEFAULT_OFF_ADMISSION_PLUGINS: readonly AdmissionPluginName[] = ['ServiceAccount'];
+
+export interface AdmissionOptions {
+  /** Upstream's --enable-admission-plugins: turns on plugins that are off by default. */
+  enable?: AdmissionPluginName[];
+  /** Upstream's --disable-admission-plugins. */
+  disable?: AdmissionPluginName[];
+  serviceAccount?: ServiceAccountOptions;
+}
+
+/** The chain the API server runs. */
+export function builtinAdmission(deps: { getNamespace: (name: string) => Promise<KubeObject | undefined> }, opts: AdmissionOptions = {}): Admission {
+  const on = (name: AdmissionPluginName) => !opts.disable?.includes(name) && (!DEFAULT_OFF_ADMISSION_PLUGINS.includes(name) || !!opts.enable?.includes(name));
+  const byName: Record<AdmissionPluginName, () => AdmissionPlugin> = {
+    NamespaceLifecycle: () => namespaceLifecycle(deps.getNamespace),
+    LimitRanger: () => limitRanger(),
+    ServiceAccount: () => serviceAccount(opts.serviceAccount),
+    PodSecurity: () => podSecurity(),
+    ResourceQuota: () => resourceQuota(),
+  };
+  return newAdmission(ADMISSION_PLUGINS.filter(on).map((n) => byName[n]()));
 }

@@ -117,6 +117,8 @@ export const nodes = defineResource<Node>({
     validate: validateNode,
     validateUpdate: validateNodeUpdate,
   },
+  // Served by server/streams (a proxy to the node's kubelet); listed here for discovery.
+  extraSubresources: [{ name: 'proxy', kind: 'NodeProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }],
   status: {
     prepareForUpdate(node, old) {
       node.spec = structuredClone(old.spec ?? {});

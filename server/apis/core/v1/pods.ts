@@ -224,7 +224,14 @@ export const pods = defineResource<Pod>({
     },
     validateUpdate: validatePodStatusUpdate,
   },
-  extraSubresources: [bindingSubresource, evictionSubresource],
+  extraSubresources: [
+    bindingSubresource, evictionSubresource,
+    // Served through the node's kubelet by server/streams; listed here for discovery.
+    { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
+    { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
+    { name: 'log', kind: 'Pod', verbs: ['get'] },
+    { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+  ],
   table: {
     columns: [
       nameColumn,

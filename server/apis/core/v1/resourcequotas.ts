@@ -1,5 +1,6 @@
 // core/v1 ResourceQuota: hard limits per namespace; the quota controller writes status.hard and
-// status.used through the status subresource. Upstream's resource-name and scope checks.
+// status.used through the status subresource (ResourceQuota admission raises status.used as it
+// admits, server/admission/resourcequota.ts). Upstream's resource-name, scope and scope selector checks.
 import { FieldPath } from '../../../../machinery/fieldpath.ts';
 import * as field from '../../../../machinery/fieldpath.ts';
 import { isQualifiedName } from '../../../../machinery/validation.ts';
@@ -38,13 +39,66 @@ function validateList(list: ResourceList | undefined, path: FieldPath): FieldErr
   return errs;
 }
 
+/** Upstream's IsResourceQuotaScopeValidForResource: pod scopes only go with pod resources. */
+const POD_COUNT = new Set(['pods']);
+const POD_COMPUTE = new Set(['cpu', 'memory', 'limits.cpu', 'limits.memory', 'requests.cpu', 'requests.memory']);
+function scopeValidForResource(scope: string, resource: string): boolean {
+  switch (scope) {
+    case 'Terminating': case 'NotTerminating': case 'NotBestEffort': case 'PriorityClass': case 'CrossNamespacePodAffinity':
+      return POD_COUNT.has(resource) || POD_COMPUTE.has(resource);
+    case 'BestEffort':
+      return POD_COUNT.has(resource);
+    default:
+      return true;
+  }
+}
+
+const conflicting = (set: Set<string>) => (set.has('Terminating') && set.has('NotTerminating')) || (set.has('BestEffort') && set.has('NotBestEffort'));
+/** Resources a scope does not apply to, among the standard ones a quota limits (sorted, as upstream walks them). */
+const unsupportedFor = (scope: string, hard: string[]) => hard.filter((k) => isStandardQuotaResource(k) && !scopeValidForResource(scope, k));
+
+/** Upstream's validateScopedResourceSelectorRequirement, field paths and words included. */
+function validateScopeSelector(rq: ResourceQuota): FieldError[] {
+  const selector = rq.spec?.scopeSelector;
+  if (!selector) return [];
+  const errs: FieldError[] = [];
+  const hard = Object.keys(rq.spec?.hard ?? {}).sort(compareGoStrings);
+  const path = FieldPath.root('spec', 'scopeSelector', 'matchExpressions');
+  const seen = new Set<string>();
+  for (const req of selector.matchExpressions ?? []) {
+    const scope = req.scopeName ?? '';
+    if (!SCOPES.includes(scope)) errs.push(field.invalid(path.child('scopeName'), scope, 'unsupported scope'));
+    errs.push(...unsupportedFor(scope, hard).map(() => field.invalid(path, selector, 'unsupported scope applied to resource')));
+    if (['BestEffort', 'NotBestEffort', 'Terminating', 'NotTerminating'].includes(scope) && req.operator !== 'Exists') {
+      errs.push(field.invalid(path.child('operator'), req.operator ?? '', 'must be \'Exist\' only operator when scope is any of ResourceQuotaScopeTerminating, ResourceQuotaScopeNotTerminating, ResourceQuotaScopeBestEffort and ResourceQuotaScopeNotBestEffort'));
+    }
+    switch (req.operator) {
+      case 'In': case 'NotIn':
+        if (!(req.values ?? []).length) errs.push(field.required(path.child('values'), 'must be at least one value when `operator` is \'In\' or \'NotIn\' for scope selector'));
+        break;
+      case 'Exists': case 'DoesNotExist':
+        if ((req.values ?? []).length) errs.push(field.invalid(path.child('values'), req.values, 'must be no value when `operator` is \'Exist\' or \'DoesNotExist\' for scope selector'));
+        break;
+      default:
+        errs.push(field.invalid(path.child('operator'), req.operator ?? '', 'not a valid selector operator'));
+    }
+    seen.add(scope);
+  }
+  if (conflicting(seen)) errs.push(field.invalid(path, rq.spec?.scopes ?? null, 'conflicting scopes'));
+  return errs;
+}
+
 function validateQuota(rq: ResourceQuota): FieldError[] {
   const errs = validateList(rq.spec?.hard, FieldPath.root('spec', 'hard'));
   const scopes = rq.spec?.scopes ?? [];
   const scopesPath = FieldPath.root('spec', 'scopes');
-  for (const s of scopes) if (!SCOPES.includes(s)) errs.push(field.invalid(scopesPath, scopes, 'unsupported scope'));
-  const has = (s: string) => scopes.includes(s);
-  if ((has('Terminating') && has('NotTerminating')) || (has('BestEffort') && has('NotBestEffort'))) errs.push(field.invalid(scopesPath, scopes, 'conflicting scopes'));
+  const hard = Object.keys(rq.spec?.hard ?? {}).sort(compareGoStrings);
+  for (const s of scopes) {
+    if (!SCOPES.includes(s)) errs.push(field.invalid(scopesPath, scopes, 'unsupported scope'));
+    errs.push(...unsupportedFor(s, hard).map(() => field.invalid(scopesPath, scopes, 'unsupported scope applied to resource')));
+  }
+  if (conflicting(new Set(scopes))) errs.push(field.invalid(scopesPath, scopes, 'conflicting scopes'));
+  errs.push(...validateScopeSelector(rq));
   errs.push(...validateList(rq.status?.hard, FieldPath.root('status', 'hard')));
   errs.push(...validateList(rq.status?.used, FieldPath.root('status', 'used')));
   return errs;

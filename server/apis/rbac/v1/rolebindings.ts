@@ -1,6 +1,7 @@
 // rbac.authorization.k8s.io/v1 RoleBinding: grants a Role or ClusterRole within one namespace.
 import { defineResource } from '../../types.ts';
 import { bindingTable } from './bindingtable.ts';
+import { confirmBindingWrite } from '../../../rbac/escalation.ts';
 import { defaultBinding, validateBinding, validateBindingUpdate, validateRBACName, type Binding } from './validation.ts';
 
 export const rolebindings = defineResource<Binding>({
@@ -12,6 +13,9 @@ export const rolebindings = defineResource<Binding>({
     defaults: defaultBinding,
     validate: (b) => validateBinding(b, true),
     validateUpdate: validateBindingUpdate,
+    // Escalation prevention: binding needs the role's rules, or `bind` on it.
+    prepareForCreate: (b, ctx) => confirmBindingWrite('rolebindings', b, undefined, ctx),
+    prepareForUpdate: (b, old, ctx) => confirmBindingWrite('rolebindings', b, old, ctx),
   },
   table: bindingTable('roleBinding'),
 });

@@ -1,6 +1,7 @@
 // rbac.authorization.k8s.io/v1 Role: namespaced permission rules. Upstream prints it with the
-// default Table (Name, Created At).
+// default Table (Name, Created At). Writers may grant only what they hold (server/rbac/escalation.ts).
 import { defineResource } from '../../types.ts';
+import { confirmRoleWrite } from '../../../rbac/escalation.ts';
 import { validateRBACName, validateRules, type Role } from './validation.ts';
 
 export const roles = defineResource<Role>({
@@ -10,5 +11,8 @@ export const roles = defineResource<Role>({
     nameValidator: validateRBACName,
     allowCreateOnUpdate: true,
     validate: (role) => validateRules(role.rules, true),
+    // Escalation prevention: only rules the writer holds, unless it may `escalate`.
+    prepareForCreate: (role, ctx) => confirmRoleWrite('roles', role, undefined, ctx),
+    prepareForUpdate: (role, old, ctx) => confirmRoleWrite('roles', role, old, ctx),
   },
 });
