@@ -8,6 +8,8 @@ import type { ContainerRuntime } from './runtime/runtime.ts';
 
 export { KubeletHost, SIMULATED_CAPACITY, hostIPv4, type KubeletHostOptions, type KubeletNodeOptions, type RunningKubelet } from './kubelet.ts';
 export { FakeRuntime, simulateCommand } from './runtime/fake.ts';
+export { ObjectManager } from './objectmanager.ts';
+export { VolumeManager } from './volumes/manager.ts';
 export { SIMULATED_NODE_LABEL, KUBELET_VERSION } from './node.ts';
 export type { ContainerRuntime } from './runtime/runtime.ts';
 
@@ -32,6 +34,17 @@ export interface StartKubeletOptions extends KubeletTimings {
   labels?: Record<string, string>;
   /** Say so in the node's labels (a fake runtime behind a single kubelet). */
   simulated?: boolean;
+  /** The port the kubelet's API listens on (startKubeletServer), as the Node reports it; default 10250. */
+  kubeletPort?: number;
+  /**
+   * Upstream's --root-dir: pod volumes, termination-message files and /etc/hosts live under
+   * `<rootDir>/pods/<uid>` (`capstan up` passes `<data-dir>/kubelet`). Without it pods get no volumes.
+   */
+  rootDir?: string;
+  /** Record the kubelet's events on pods (default true). */
+  recordEvents?: boolean;
+  /** Run probes (default true). */
+  probes?: boolean;
 }
 
 /** One kubelet for one node. */
@@ -42,7 +55,8 @@ export function startKubelet(o: StartKubeletOptions): RunningKubelet {
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
     nodes: [{
       nodeName: o.nodeName, runtime: o.runtime, capacity: o.capacity, podCIDR: o.podCIDR, nodeIP: o.nodeIP, labels: o.labels,
-      simulated: o.simulated ?? o.runtime instanceof FakeRuntime,
+      simulated: o.simulated ?? o.runtime instanceof FakeRuntime, rootDir: o.rootDir, recordEvents: o.recordEvents, probes: o.probes,
+      kubeletPort: o.kubeletPort,
     }],
   }).start();
 }
@@ -58,6 +72,13 @@ export interface SimulatedNodesOptions extends KubeletTimings {
   labels?: Record<string, string>;
   log?: (msg: string) => void;
   maxConcurrentRequests?: number;
+  /** Simulated nodes record no pod events by default (kwok-style: they are for scale). */
+  recordEvents?: boolean;
+  /**
+   * Simulated nodes run no probes by default: their pods are ready while running, as kwok's (an
+   * httpGet probe could never reach a simulated pod's address).
+   */
+  probes?: boolean;
 }
 
 /** Node i's pod CIDR: 10.244.i.0/24, continuing into 10.245.0.0/16 and on past 256 nodes. */
@@ -86,6 +107,8 @@ export function startSimulatedNodes(o: SimulatedNodesOptions): RunningKubelet {
       capacity: o.capacity,
       labels: o.labels,
       simulated: true,
+      recordEvents: o.recordEvents ?? false,
+      probes: o.probes ?? false,
     })),
   }).start();
 }

@@ -7,11 +7,14 @@ import { randomUUID, createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { readFileSync, statfsSync } from 'node:fs';
 import os from 'node:os';
-import type { KubeConfig, V1Node, V1NodeStatus, V1Pod } from '@kubernetes/client-node';
+import path from 'node:path';
+import type { KubeConfig, V1Node, V1NodeStatus, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
-  Backoff, Informer, isAlreadyExists, listWatcherFor, makeClients, sleep, type RestClient,
+  Backoff, Informer, isAlreadyExists, listWatcherFor, makeClients, newEventRecorder, restEventSink, sleep, type EventRecorder, type RestClient,
 } from '../client/index.ts';
-import { nodes, pods } from '../client/resources.ts';
+import { nodes, pods, services } from '../client/resources.ts';
+import { ObjectManager } from './objectmanager.ts';
+import { VolumeManager } from './volumes/manager.ts';
 import { NodeLeases } from './lease.ts';
 import { computeNodeStatus, conditionsDiffer, defaultLabels, goArch, initialNode, nodeStatusChanged, type NodeConfig } from './node.ts';
 import { PodWorkers } from './podworkers.ts';
@@ -32,6 +35,18 @@ export interface KubeletNodeOptions {
   nodeIP?: string;
   labels?: Record<string, string>;
   simulated?: boolean;
+  /** The port the kubelet's API (kubelet/server.ts) listens on, as the Node reports it; default 10250. */
+  kubeletPort?: number;
+  /**
+   * The kubelet's root directory (upstream's --root-dir, /var/lib/kubelet): pod volumes, termination
+   * messages and /etc/hosts files live under `<rootDir>/pods/<uid>`. Unset (simulated nodes): pods
+   * get no volumes, no termination-message files and no managed /etc/hosts.
+   */
+  rootDir?: string;
+  /** Record the kubelet's events on pods (Pulled, Created, Started, Killing, …). Default true. */
+  recordEvents?: boolean;
+  /** Run liveness / readiness / startup probes. Default true. */
+  probes?: boolean;
 }
 
 export interface KubeletHostOptions {
@@ -122,6 +137,7 @@ function nodeConfigOf(n: KubeletNodeOptions): NodeConfig {
     bootID: simulated ? uuidFrom(`boot:${bootID}:${n.nodeName}`) : bootID,
     labels: n.labels,
     simulated,
+    kubeletPort: n.kubeletPort,
   };
 }
 
@@ -137,6 +153,8 @@ class NodeAgent {
   uid = '';
   podCIDR: string;
   registered = false;
+  readonly volumes?: VolumeManager;
+  readonly recorder?: EventRecorder;
   private runtimeName = 'unknown';
   private runtimeVersion = 'unknown://unknown';
   private reported: V1NodeStatus | undefined;
@@ -146,10 +164,19 @@ class NodeAgent {
     this.cfg = nodeConfigOf(opts);
     this.runtime = opts.runtime;
     this.podCIDR = opts.podCIDR ?? DEFAULT_POD_CIDR;
+    if (opts.recordEvents ?? true) {
+      this.recorder = newEventRecorder({ sink: restEventSink(host.rest), component: 'kubelet', host: this.cfg.nodeName, log: host.log });
+    }
+    if (opts.rootDir) {
+      this.volumes = new VolumeManager({ rootDir: path.resolve(opts.rootDir), objects: host.objects, rest: host.rest, log: host.log });
+    }
     this.workers = new PodWorkers({
       nodeName: this.cfg.nodeName, runtime: this.runtime, runtimeName: () => this.runtimeName, statusManager: host.statusManager,
       hostIPs: () => [this.cfg.nodeIP], backoff: host.o.backoff, resyncIntervalMs: host.o.resyncIntervalMs,
       admit: (pod, alreadyRunning) => this.admit(pod, alreadyRunning),
+      recorder: this.recorder, objects: host.objects, volumes: this.volumes, probes: opts.probes ?? true,
+      services: () => host.services(),
+      nodeAllocatable: () => host.nodeNamed(this.cfg.nodeName)?.status?.allocatable ?? this.cfg.allocatable ?? this.cfg.capacity,
       log: host.log, signal: host.signal,
     });
   }
@@ -253,6 +280,11 @@ class NodeAgent {
   async housekeeping(): Promise<void> {
     const held = await this.runtime.list();
     for (const p of held) if (!this.pods.has(p.uid)) this.workers.remove(p.uid);
+    // Pod directories of pods neither the API nor a worker knows (upstream's cleanupOrphanedPodDirs).
+    if (this.volumes) {
+      const active = new Set([...this.pods.keys(), ...this.workers.uids()]);
+      await this.volumes.cleanupOrphans(active);
+    }
   }
 
   async watchRuntime(signal: AbortSignal): Promise<void> {
@@ -282,6 +314,10 @@ export class KubeletHost {
   private readonly leases: NodeLeases;
   private readonly podInformer: Informer<V1Pod>;
   private readonly nodeInformer: Informer<V1Node>;
+  /** Every Service, for the service-link env vars (one watch per process). */
+  private readonly serviceInformer: Informer<V1Service>;
+  /** ConfigMaps and Secrets the pods of every node here use. */
+  readonly objects: ObjectManager;
 
   constructor(readonly o: KubeletHostOptions) {
     this.log = o.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
@@ -295,6 +331,11 @@ export class KubeletHost {
     this.limiter = new Limiter(o.maxConcurrentRequests ?? 32);
     this.statusManager = new PodStatusManager(this.rest, this.limiter);
     this.statusReportIntervalMs = o.statusReportIntervalMs ?? 5 * 60_000;
+    this.objects = new ObjectManager({
+      rest: this.rest, signal: this.signal, log: this.log,
+      onChange: (uids) => { for (const a of this.agents.values()) for (const uid of uids) if (a.pods.has(uid)) a.workers.wake(uid); },
+    });
+    this.serviceInformer = new Informer<V1Service>(listWatcherFor(this.rest, services), { name: 'kubelet-services', log: this.log });
     this.leases = new NodeLeases({
       rest: this.rest, limiter: this.limiter, intervalMs: o.leaseIntervalMs ?? 10_000, durationSeconds: o.leaseDurationSeconds ?? 40, log: this.log,
     });
@@ -324,6 +365,7 @@ export class KubeletHost {
     for (const a of this.agents.values()) this.leases.add(a.name, a.uid);
     loops.push(this.leases.run(signal));
     loops.push(this.nodeInformer.run(signal));
+    loops.push(this.serviceInformer.run(signal));
     for (const a of this.agents.values()) loops.push(a.watchRuntime(signal));
 
     this.podInformer.addEventHandler({
@@ -343,6 +385,13 @@ export class KubeletHost {
     }
     await Promise.allSettled(loops);
     await Promise.all([...this.agents.values()].map((a) => a.workers.stop()));
+    this.objects.stop();
+    await Promise.all([...this.agents.values()].map((a) => a.recorder?.flush()));
+  }
+
+  /** The Services, once listed (upstream's kubelet waits for that before it builds env). */
+  services(): V1Service[] | undefined {
+    return this.serviceInformer.hasSynced() ? this.serviceInformer.list() : undefined;
   }
 
   /** Registers every node, retrying each with back-off until it succeeds or the signal aborts. */

@@ -38,6 +38,8 @@ export interface NodeConfig {
   bootID: string;
   labels?: Record<string, string>;
   simulated?: boolean;
+  /** Where the kubelet's API listens (status.daemonEndpoints); default KUBELET_PORT. */
+  kubeletPort?: number;
 }
 
 /** Node's GOARCH from Node's process.arch. */
@@ -110,7 +112,7 @@ export function computeNodeStatus(input: NodeStatusInput): V1NodeStatus {
       ready,
     ],
     addresses: [{ type: 'InternalIP', address: cfg.nodeIP }, { type: 'Hostname', address: cfg.hostname }],
-    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    daemonEndpoints: { kubeletEndpoint: { Port: cfg.kubeletPort ?? KUBELET_PORT } },
     nodeInfo: {
       machineID: cfg.machineID, systemUUID: cfg.systemUUID, bootID: cfg.bootID,
       kernelVersion: cfg.kernelVersion, osImage: cfg.osImage,

@@ -137,3 +137,40 @@ describe('status on the wire', () => {
     expect(canonical({ a: 1, b: 2 })).toBe(canonical({ b: 2, a: 1 }));
   });
 });
+
+describe('generatePodStatus with probes and sidecars', () => {
+  it('reports a running container that has not passed readiness as not ready, and the pod NotReady', () => {
+    const pod = makePod({ containers: ['a'] });
+    const s = status({ pod, runtimePod: runtimePod([container('a', { id: 'ca' })]), probes: { ca: { started: true, ready: false } } });
+    expect(s.phase).toBe('Running');
+    expect(s.containerStatuses![0]).toMatchObject({ ready: false, started: true });
+    expect(conditions(s)).toMatchObject({ Ready: 'False ContainersNotReady', ContainersReady: 'False ContainersNotReady' });
+    expect(s.conditions!.find((c) => c.type === 'Ready')?.message).toBe('containers with unready status: [a]');
+  });
+
+  it('reports a container whose startup probe has not passed as neither started nor ready', () => {
+    const s = status({ pod: makePod({ containers: ['a'] }), runtimePod: runtimePod([container('a', { id: 'ca' })]), probes: { ca: { started: false, ready: true } } });
+    expect(s.containerStatuses![0]).toMatchObject({ ready: false, started: false });
+  });
+
+  it('keeps a pod Pending until its sidecar has started, then counts the sidecar as initialized and running', () => {
+    const pod = makePod({ containers: ['app'] });
+    pod.spec!.initContainers = [{ name: 'proxy', image: 'busybox', restartPolicy: 'Always' }];
+    const waiting = status({ pod, runtimePod: runtimePod([container('proxy', { id: 'px' })]), probes: { px: { started: false, ready: false } } });
+    expect(waiting.phase).toBe('Pending');
+    expect(conditions(waiting).Initialized).toBe('False ContainersNotInitialized');
+    const up = status({ pod, runtimePod: runtimePod([container('proxy', { id: 'px' }), container('app')]) });
+    expect(up.phase).toBe('Running');
+    expect(up.initContainerStatuses![0]).toMatchObject({ name: 'proxy', ready: true, started: true });
+    expect(conditions(up)).toMatchObject({ Initialized: 'True', Ready: 'True' });
+    const unready = status({ pod, runtimePod: runtimePod([container('proxy', { id: 'px' }), container('app')]), probes: { px: { started: true, ready: false } } });
+    expect(unready.conditions!.find((c) => c.type === 'ContainersReady')?.message).toBe('containers with unready status: [proxy]');
+  });
+
+  it('lets a pod whose app containers succeeded end as Succeeded though its sidecar was stopped', () => {
+    const pod = makePod({ containers: ['app'], restartPolicy: 'Never' });
+    pod.spec!.initContainers = [{ name: 'proxy', image: 'busybox', restartPolicy: 'Always' }];
+    const s = status({ pod, runtimePod: runtimePod([container('proxy', { exited: 137 }), container('app', { exited: 0 })]), podIsTerminal: true });
+    expect(s.phase).toBe('Succeeded');
+  });
+});

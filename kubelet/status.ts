@@ -9,7 +9,7 @@ import type {
 import { encode, isConflict, isNotFound, type RestClient } from '../client/index.ts';
 import { pods } from '../client/resources.ts';
 import { containerIdString, containersByName, latestSandbox, type RuntimeContainer, type RuntimePod } from './runtime/runtime.ts';
-import type { ContainerWaiting } from './sync.ts';
+import { shouldRestart, type ContainerWaiting } from './sync.ts';
 import type { Limiter } from './limiter.ts';
 
 /** Condition types the kubelet owns (upstream's PodConditionByKubelet), in the order it writes them. */
@@ -36,16 +36,34 @@ export interface PodStatusInput {
   /** The node's addresses; the first is status.hostIP. */
   hostIPs: string[];
   now: number;
+  /**
+   * What the probes say of running container instances, by container ID (the prober manager's
+   * UpdatePodStatus). A running instance without an entry is started and ready.
+   */
+  probes?: Readonly<Record<string, { started: boolean; ready: boolean }>>;
 }
 
-/** Upstream's getPhase (restartable init containers aside: they are treated as ordinary ones). */
+const isRestartableInit = (c: V1Container) => c.restartPolicy === 'Always';
+
+/** Upstream's getPhase, sidecars (restartable init containers) included. */
 export function getPhase(pod: V1Pod, statuses: { init: V1ContainerStatus[]; app: V1ContainerStatus[] }, podIsTerminal: boolean): string {
   const spec = pod.spec ?? { containers: [] };
   const find = (list: V1ContainerStatus[], name: string) => list.find((s) => s.name === name);
   let pendingInit = 0;
+  let pendingSidecars = 0;
   let failedInit = 0;
+  let unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (const c of spec.initContainers ?? []) {
     const s = find(statuses.init, c.name);
+    if (isRestartableInit(c)) {
+      // A sidecar counts as running; one not started yet holds the pod Pending, an ended one is ignored.
+      if (!s) { unknown++; continue; }
+      if (s.state?.running) { if (!s.started) pendingSidecars++; running++; }
+      else if (s.state?.terminated) { /* ignored */ }
+      else if (s.state?.waiting) { if (!s.lastState?.terminated) pendingSidecars++; }
+      else { pendingSidecars++; unknown++; }
+      continue;
+    }
     if (!s) { pendingInit++; continue; }
     if (s.state?.running) pendingInit++;
     else if (s.state?.terminated) { if (s.state.terminated.exitCode !== 0) failedInit++; }
@@ -54,7 +72,6 @@ export function getPhase(pod: V1Pod, statuses: { init: V1ContainerStatus[]; app:
       else pendingInit++;
     } else pendingInit++;
   }
-  let unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0;
   for (const c of spec.containers) {
     const s = find(statuses.app, c.name);
     if (!s) { unknown++; continue; }
@@ -65,7 +82,8 @@ export function getPhase(pod: V1Pod, statuses: { init: V1ContainerStatus[]; app:
   }
   const restartPolicy = spec.restartPolicy ?? 'Always';
   if (failedInit > 0 && restartPolicy === 'Never') return 'Failed';
-  if ((pendingInit > 0 && !anyRegularContainerStarted(statuses.app)) || waiting > 0) return 'Pending';
+  const appStarted = anyRegularContainerStarted(statuses.app);
+  if (((pendingInit > 0 || pendingSidecars > 0) && !appStarted) || waiting > 0) return 'Pending';
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
@@ -135,13 +153,20 @@ function containerStatuses(
       };
     }
     const waiting = input.waiting[c.name];
-    if (waiting && !(isInit && st.state?.terminated?.exitCode === 0)) {
+    // A waiting reason is shown only for a container that will run again (upstream applies its
+    // reasonCache only to containers that should be restarted).
+    const term = st.state?.terminated;
+    const ended = term && (isInit ? !isRestartableInit(c) && term.exitCode === 0 : input.podIsTerminal || !shouldRestart(pod.spec?.restartPolicy, term.exitCode));
+    if (waiting && !ended) {
       if (st.state?.terminated) st.lastState = st.state;
       st.state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
     }
-    // No probes yet: a container is started and ready while it runs; an init container is ready once it succeeded.
-    st.started = !!st.state?.running;
-    st.ready = isInit ? st.state?.terminated?.exitCode === 0 : !!st.state?.running;
+    // A running instance is started and ready unless its probes say otherwise; a regular init
+    // container is ready once it succeeded.
+    const probed = st.state?.running && latest ? input.probes?.[latest.id] : undefined;
+    st.started = !!st.state?.running && (probed?.started ?? true);
+    if (isInit && !isRestartableInit(c)) st.ready = st.state?.terminated?.exitCode === 0;
+    else st.ready = !!st.state?.running && (probed ? probed.started && probed.ready : true);
     out.push(st);
   }
   // Upstream sorts app container statuses by name; init containers keep the spec's order.
@@ -153,13 +178,15 @@ type Condition = Pick<V1PodCondition, 'type' | 'status' | 'reason' | 'message'>;
 
 const goList = (names: string[]) => `[${names.join(' ')}]`;
 
-function containersReadyCondition(pod: V1Pod, app: V1ContainerStatus[], phase: string): Condition {
+function containersReadyCondition(pod: V1Pod, init: V1ContainerStatus[], app: V1ContainerStatus[], phase: string): Condition {
   if (phase === 'Succeeded') return { type: 'ContainersReady', status: 'False', reason: 'PodCompleted' };
   if (phase === 'Failed') return { type: 'ContainersReady', status: 'False', reason: 'PodFailed' };
   const unknown: string[] = [];
   const unready: string[] = [];
-  for (const c of pod.spec?.containers ?? []) {
-    const s = app.find((x) => x.name === c.name);
+  // Sidecars must be ready too, and are named first (upstream's GenerateContainersReadyCondition).
+  const sidecars = (pod.spec?.initContainers ?? []).filter(isRestartableInit);
+  for (const c of [...sidecars, ...(pod.spec?.containers ?? [])]) {
+    const s = (sidecars.includes(c) ? init : app).find((x) => x.name === c.name);
     if (!s) unknown.push(c.name);
     else if (!s.ready) unready.push(c.name);
   }
@@ -186,7 +213,9 @@ function initializedCondition(pod: V1Pod, init: V1ContainerStatus[], app: V1Cont
   const incomplete: string[] = [];
   for (const c of pod.spec?.initContainers ?? []) {
     const s = init.find((x) => x.name === c.name);
-    if (!s || !s.ready) incomplete.push(c.name);
+    // A sidecar has done its part once started; a regular init container once it succeeded.
+    const done = isRestartableInit(c) ? !!s?.started : !!s?.ready;
+    if (!done) incomplete.push(c.name);
   }
   if (phase === 'Succeeded' && (pod.spec?.initContainers ?? []).length > 0) return { type: 'Initialized', status: 'True', reason: 'PodCompleted' };
   if (anyRegularContainerStarted(app) || incomplete.length === 0) return { type: 'Initialized', status: 'True' };
@@ -213,7 +242,7 @@ export function generatePodStatus(input: PodStatusInput): V1PodStatus {
   const sandbox = latestSandbox(runtimePod);
   const ready = sandbox?.state === 'ready' ? sandbox : undefined;
   const others = (pod.status?.conditions ?? []).filter((c) => !(KUBELET_CONDITIONS as readonly string[]).includes(c.type));
-  const containersReady = containersReadyCondition(pod, app, phase);
+  const containersReady = containersReadyCondition(pod, init, app, phase);
   const generated: Condition[] = [
     { type: 'PodReadyToStartContainers', status: ready ? 'True' : 'False' },
     initializedCondition(pod, init, app, phase),

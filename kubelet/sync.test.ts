@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { V1Container } from '@kubernetes/client-node';
 import { computePodActions, goDuration, inBackoffSince, nextBackoff, DEFAULT_BACKOFF, type PodSyncInput } from './sync.ts';
 import { container, makePod, runtimePod, sandbox } from './testing.ts';
 
@@ -130,6 +131,60 @@ describe('computePodActions', () => {
     const pod = makePod();
     pod.status!.containerStatuses = [{ name: 'app', containerID: 'fake://gone', restartCount: 4, image: 'busybox', imageID: '', ready: true }];
     expect(started(at({ pod }))).toEqual(['app#5']);
+  });
+});
+
+describe('probes and sidecars in computePodActions', () => {
+  const sidecar = (name: string, o: Partial<V1Container> = {}): V1Container => ({ name, image: 'busybox', restartPolicy: 'Always', ...o });
+
+  it('kills a container that failed its liveness probe and starts its next attempt (upstream: "…, will be restarted")', () => {
+    const rt = runtimePod([container('app', { id: 'live', attempt: 1 })]);
+    const a = at({ pod: makePod(), runtimePod: rt, probeFailures: { live: 'liveness' } });
+    expect(a.containersToKill).toEqual([{ id: 'live', name: 'app', reason: 'Container app failed liveness probe, will be restarted', message: 'Container app failed liveness probe, will be restarted', remove: false }]);
+    expect(started(a)).toEqual(['app#2']);
+    expect(a.podTerminal).toBe(false);
+  });
+
+  it('holds the restart after a liveness kill in back-off when the container failed before', () => {
+    const rt = runtimePod([container('app', { id: 'prev', exited: 137, attempt: 0, finishedAt: 95_000 }), container('app', { id: 'live', attempt: 1 })]);
+    const a = at({ pod: makePod(), runtimePod: rt, probeFailures: { live: 'liveness' }, backoff: { app: { backoffMs: 10_000, lastUpdate: 95_000 } } });
+    expect(a.containersToKill.map((k) => k.id)).toEqual(['live']);
+    expect(a.containersToStart).toEqual([]);
+    expect(a.waiting.app?.reason).toBe('CrashLoopBackOff');
+  });
+
+  it('does not restart a container killed for a startup failure under restartPolicy Never', () => {
+    const rt = runtimePod([container('app', { id: 's' })]);
+    const a = at({ pod: makePod({ restartPolicy: 'Never' }), runtimePod: rt, probeFailures: { s: 'startup' } });
+    expect(a.containersToKill.map((k) => k.message)).toEqual(['Container app failed startup probe']);
+    expect(a.containersToStart).toEqual([]);
+  });
+
+  it('starts a sidecar, then the next init container only once the sidecar has started', () => {
+    const pod = makePod({ containers: ['app'] });
+    pod.spec!.initContainers = [sidecar('proxy'), { name: 'setup', image: 'busybox' }];
+    expect(started(at({ pod, runtimePod: runtimePod([]) }))).toEqual(['proxy#0 (init)']);
+    const proxy = container('proxy', { id: 'px' });
+    expect(started(at({ pod, runtimePod: runtimePod([proxy]), notStarted: new Set(['px']) }))).toEqual([]);
+    expect(started(at({ pod, runtimePod: runtimePod([proxy]) }))).toEqual(['setup#0 (init)']);
+    expect(started(at({ pod, runtimePod: runtimePod([proxy, container('setup', { exited: 0 })]) }))).toEqual(['app#0']);
+  });
+
+  it('restarts a sidecar that exits, whatever the pod restartPolicy, while app containers run', () => {
+    const pod = makePod({ restartPolicy: 'Never', containers: ['app'] });
+    pod.spec!.initContainers = [sidecar('proxy')];
+    const a = at({ pod, runtimePod: runtimePod([container('proxy', { exited: 1 }), container('app')]) });
+    expect(started(a)).toEqual(['proxy#1 (init)']);
+    expect(a.podTerminal).toBe(false);
+  });
+
+  it('ends the pod when its app containers are done, stopping sidecars rather than restarting them', () => {
+    const pod = makePod({ restartPolicy: 'Never', containers: ['app'] });
+    pod.spec!.initContainers = [sidecar('proxy')];
+    const running = at({ pod, runtimePod: runtimePod([container('proxy'), container('app', { exited: 0 })]) });
+    expect(running).toMatchObject({ podTerminal: true, killPod: true, containersToStart: [] });
+    const stopped = at({ pod, runtimePod: runtimePod([container('proxy', { exited: 137 }), container('app', { exited: 0 })]) });
+    expect(stopped).toMatchObject({ podTerminal: true, containersToStart: [] });
   });
 });
 

@@ -67,8 +67,11 @@ export interface PodActions {
   sandboxId?: string;
   /** In order: at most one init container, or the app containers. */
   containersToStart: ContainerStart[];
-  /** Containers to stop, with why (upstream's containersToKill). */
-  containersToKill: Array<{ id: string; name: string; reason: string }>;
+  /**
+   * Containers to stop, with why (upstream's containersToKill): the message is the Killing event's;
+   * `remove` drops a container that never ran (stuck in created), the others keep their exit status.
+   */
+  containersToKill: Array<{ id: string; name: string; reason: string; message: string; remove: boolean }>;
   /** Exited containers beyond the newest two of each name (upstream's container GC). */
   containersToRemove: string[];
   /** Containers that should run but wait, by name: CrashLoopBackOff (upstream's reasonCache). */
@@ -90,12 +93,19 @@ export interface PodSyncInput {
   backoff: Readonly<Record<string, BackoffEntry>>;
   now: number;
   backoffConfig?: BackoffConfig;
+  /** Running container instances (by ID) that failed their liveness or startup probe (the prober's results). */
+  probeFailures?: Readonly<Record<string, 'liveness' | 'startup'>>;
+  /** Running container instances (by ID) whose startup probe has not passed yet: a sidecar that is not started holds the next init container. */
+  notStarted?: ReadonlySet<string>;
 }
 
 /** Upstream's activeDeadlineHandler. */
 export const DEADLINE_EXCEEDED = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' };
 
 const isTerminalPhase = (phase: string | undefined) => phase === 'Succeeded' || phase === 'Failed';
+
+/** A sidecar: an init container with restartPolicy Always, started in order and kept running (upstream's IsRestartableInitContainer). */
+export const isRestartableInit = (c: V1Container): boolean => c.restartPolicy === 'Always';
 const isLive = (c: RuntimeContainer) => c.state === 'running' || c.state === 'created';
 
 /** Upstream's ShouldContainerBeRestarted for a container that exited with `exitCode`. */
@@ -146,22 +156,23 @@ export function computePodActions(input: PodSyncInput): PodActions {
 
   /** Starts `c` unless its back-off holds it; a start after an exit takes the next back-off step. */
   const reported = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-  const startOrWait = (c: V1Container, init: boolean, last: RuntimeContainer | undefined) => {
+  const startOrWait = (c: V1Container, init: boolean, last: RuntimeContainer | undefined, backoffFrom: RuntimeContainer | undefined = last) => {
     // A container the runtime lost (a restarted simulated node) continues the reported restart count.
     const seen = reported.find((s) => s.name === c.name && s.containerID);
     const attempt = last ? last.attempt + 1 : seen ? seen.restartCount + 1 : 0;
-    if (last?.state === 'exited' && last.finishedAt !== undefined) {
+    if (backoffFrom?.state === 'exited' && backoffFrom.finishedAt !== undefined) {
+      last = backoffFrom;
       const entry = input.backoff[c.name];
-      if (inBackoffSince(entry, last.finishedAt, now, cfg)) {
+      if (inBackoffSince(entry, last.finishedAt!, now, cfg)) {
         actions.waiting[c.name] = {
           reason: 'CrashLoopBackOff',
           message: `back-off ${goDuration(entry!.backoffMs)} restarting failed container=${c.name} pod=${podDesc(pod)}`,
         };
-        const wait = Math.max(1, last.finishedAt + entry!.backoffMs - now);
+        const wait = Math.max(1, last.finishedAt! + entry!.backoffMs - now);
         actions.requeueAfterMs = Math.min(actions.requeueAfterMs ?? Infinity, wait);
         return;
       }
-      actions.backoff[c.name] = nextBackoff(entry, last.finishedAt, now, cfg);
+      actions.backoff[c.name] = nextBackoff(entry, last.finishedAt!, now, cfg);
     }
     actions.containersToStart.push({ container: c, init, attempt });
   };
@@ -192,50 +203,92 @@ export function computePodActions(input: PodSyncInput): PodActions {
   }
 
   actions.sandboxId = sandbox.id;
-  // In this sandbox, init containers run one at a time and in order, until all have succeeded or
-  // any app container exists (then initialisation happened already).
+  const probeFailures = input.probeFailures ?? {};
+  /** The newest exited instance of a container: where its restart back-off counts from. */
+  const lastExited = (name: string) => byName.get(name)?.find((c) => c.state === 'exited');
+  const kill = (c: RuntimeContainer, message: string, remove = false) => {
+    actions.containersToKill.push({ id: c.id, name: c.name, reason: message, message, remove });
+  };
+  // In this sandbox, init containers run one at a time and in order, until all regular ones have
+  // succeeded or any app container exists (then initialisation happened already). Sidecars start
+  // in their turn, hold the next init container until they are started, and are kept running.
   const inSandbox = (name: string) => byName.get(name)?.filter((c) => c.sandboxId === sandbox.id) ?? [];
-  const appStarted = spec.containers.some((c) => inSandbox(c.name).length > 0);
-  if (!appStarted) {
-    for (const c of initContainers) {
-      const last = inSandbox(c.name)[0];
-      const newest = byName.get(c.name)?.[0];
+  const initialized = spec.containers.some((c) => inSandbox(c.name).length > 0);
+  for (const c of initContainers) {
+    const last = inSandbox(c.name)[0];
+    const newest = byName.get(c.name)?.[0];
+    if (isRestartableInit(c)) {
       if (!last) {
         startOrWait(c, true, newest);
+        if (initialized) continue;
         return actions;
       }
-      if (last.state === 'running') return actions;
-      if (last.state === 'exited' && last.exitCode === 0) continue;
-      if (last.state === 'created' || last.state === 'unknown') {
-        actions.containersToKill.push({ id: last.id, name: c.name, reason: 'Init container is in "Created" state and will be restarted' });
-        startOrWait(c, true, newest);
-        return actions;
+      if (last.state === 'running') {
+        const failure = probeFailures[last.id];
+        if (failure) {
+          kill(last, `Init container ${c.name} failed ${failure} probe`);
+          startOrWait(c, true, last, lastExited(c.name));
+          if (initialized) continue;
+          return actions;
+        }
+        if (!initialized && input.notStarted?.has(last.id)) return actions;
+        continue;
       }
-      // It failed: under Never the pod is over; otherwise it runs again, after its back-off.
-      if (restartPolicy === 'Never') {
-        actions.killPod = anythingLive;
-        actions.podTerminal = true;
-        return actions;
-      }
+      if (last.state === 'created' || last.state === 'unknown') kill(last, `Init container ${c.name} is in "${last.state}" state and will be restarted`, true);
+      // A sidecar that ended is started again, whatever the pod's restartPolicy.
+      startOrWait(c, true, last, last.state === 'exited' ? last : lastExited(c.name));
+      if (initialized) continue;
+      return actions;
+    }
+    if (initialized) continue;
+    if (!last) {
       startOrWait(c, true, newest);
       return actions;
     }
+    if (last.state === 'running') return actions;
+    if (last.state === 'exited' && last.exitCode === 0) continue;
+    if (last.state === 'created' || last.state === 'unknown') {
+      kill(last, 'Init container is in "Created" state and will be restarted', true);
+      startOrWait(c, true, newest);
+      return actions;
+    }
+    // It failed: under Never the pod is over; otherwise it runs again, after its back-off.
+    if (restartPolicy === 'Never') {
+      actions.killPod = anythingLive;
+      actions.podTerminal = true;
+      return actions;
+    }
+    startOrWait(c, true, newest);
+    return actions;
   }
 
   let keep = 0;
   for (const c of spec.containers) {
     const last = byName.get(c.name)?.[0];
     if (!last) { startOrWait(c, false, undefined); continue; }
-    if (last.state === 'running') { keep++; continue; }
+    if (last.state === 'running') {
+      const failure = probeFailures[last.id];
+      if (!failure) { keep++; continue; }
+      // Upstream's computePodActions: a failed liveness / startup probe kills the container, restarted unless the policy is Never.
+      const restart = restartPolicy !== 'Never';
+      kill(last, `Container ${c.name} failed ${failure} probe${restart ? ', will be restarted' : ''}`);
+      if (restart) startOrWait(c, false, last, lastExited(c.name));
+      continue;
+    }
     if (last.state === 'created' || last.state === 'unknown') {
-      actions.containersToKill.push({ id: last.id, name: c.name, reason: `Container ${c.name} is in "${last.state}" state and will be restarted` });
+      kill(last, `Container ${c.name} is in "${last.state}" state and will be restarted`, true);
       startOrWait(c, false, last);
       continue;
     }
     if (shouldRestart(restartPolicy, last.exitCode)) startOrWait(c, false, last);
   }
-  if (keep === 0 && actions.containersToStart.length === 0 && Object.keys(actions.waiting).length === 0) {
-    // Nothing runs and nothing will: upstream kills the sandbox and the pod reaches its end.
+  const appStarting = actions.containersToStart.some((s) => !s.init);
+  const appWaiting = spec.containers.some((c) => actions.waiting[c.name]);
+  if (keep === 0 && !appStarting && !appWaiting) {
+    // Nothing runs and nothing will: upstream kills the sandbox and the pod reaches its end;
+    // sidecars stop with it rather than start again.
+    actions.containersToStart = [];
+    actions.waiting = {};
     actions.killPod = anythingLive;
     actions.podTerminal = true;
   }

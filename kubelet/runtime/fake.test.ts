@@ -1,3 +1,6 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeRuntime, normalizeImage, simulateCommand } from './fake.ts';
 import { runRuntimeSuite } from './runtime.suite.ts';
@@ -65,5 +68,66 @@ describe('fake runtime simulation', () => {
     const [img] = await rt.listImages();
     expect(img!.names).toEqual(['docker.io/library/busybox:latest', 'busybox:latest']);
     expect(img!.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('fake runtime files, images and test hooks', () => {
+  it('simulates writes, touch, rm, cat and test against files', () => {
+    expect(simulateCommand(['sh', '-c', 'echo hello > /dev/termination-log; exit 2'])).toEqual({
+      kind: 'exit', code: 2, afterMs: 0, writes: [{ atMs: 0, path: '/dev/termination-log', op: 'write', data: 'hello\n' }],
+    });
+    expect(simulateCommand(['sh', '-c', 'sleep 1; printf done >>/data/log'])).toEqual({
+      kind: 'exit', code: 0, afterMs: 1000, writes: [{ atMs: 1000, path: '/data/log', op: 'append', data: 'done' }],
+    });
+    expect(simulateCommand(['sh', '-c', 'touch /data/ok; sleep 600'])).toMatchObject({ kind: 'exit', afterMs: 600_000, writes: [{ path: '/data/ok', op: 'append' }] });
+    const exists = (p: string) => (p.startsWith('/data/') ? p === '/data/ready' : undefined);
+    expect(simulateCommand(['cat', '/data/ready'], exists)).toEqual({ kind: 'exit', code: 0, afterMs: 0 });
+    expect(simulateCommand(['cat', '/data/other'], exists)).toEqual({ kind: 'exit', code: 1, afterMs: 0 });
+    expect(simulateCommand(['test', '-f', '/tmp/x'], exists)).toEqual({ kind: 'forever' });
+    expect(simulateCommand(['sh', '-c', '[ -e /data/ready ] && exit 0 || exit 7'], exists)).toEqual({ kind: 'exit', code: 0, afterMs: 0 });
+    expect(simulateCommand(['sh', '-c', 'rm -f /data/ready; cat /data/ready'], exists)).toMatchObject({ kind: 'exit', code: 1 });
+  });
+
+  it('writes into mounted host paths, answers exec from them, and records the container config', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'fake-rt-'));
+    try {
+      const rt = new FakeRuntime();
+      const pod = { metadata: { uid: 'u', name: 'p', namespace: 'default' } };
+      const sb = await rt.runPodSandbox(pod, { hostname: 'p', hostNetwork: false, portMappings: [], labels: {} }, 0);
+      const cfg = {
+        name: 'c', image: 'busybox', command: ['sh', '-c', 'echo started > /data/state; sleep 3600'], args: [], env: [{ name: 'A', value: '1' }],
+        attempt: 0, tty: false, stdin: false, stdinOnce: false, mounts: [{ hostPath: dir, containerPath: '/data', readOnly: false }], labels: {},
+      };
+      const id = await rt.createContainer(sb, pod, { name: 'c' }, cfg);
+      await rt.startContainer(id);
+      expect(readFileSync(path.join(dir, 'state'), 'utf8')).toBe('started\n');
+      expect(rt.config(id)?.env).toEqual([{ name: 'A', value: '1' }]);
+      const io = {};
+      const never = new AbortController().signal;
+      expect(await rt.exec(id, ['cat', '/data/state'], io, never)).toBe(0);
+      expect(await rt.exec(id, ['cat', '/data/missing'], io, never)).toBe(1);
+      expect(await rt.exec(id, ['sh', '-c', 'rm -f /data/state'], io, never)).toBe(0);
+      expect(existsSync(path.join(dir, 'state'))).toBe(false);
+      rt.onExec = (c, cmd) => (c.name === 'c' && cmd[0] === 'check' ? 3 : undefined);
+      expect(await rt.exec(id, ['check'], io, never)).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('gives chosen pods a fixed address, and keeps absent images absent until pulled', async () => {
+    const rt = new FakeRuntime({
+      sandboxIP: (pod) => (pod.metadata?.name === 'local' ? '127.0.0.1' : undefined),
+      absentImages: (ref) => ref.startsWith('private/'),
+      pullError: (ref) => (ref === 'private/missing' ? 'not found' : undefined),
+    });
+    const cfg = { hostname: 'x', hostNetwork: false, portMappings: [], labels: {} };
+    expect((await rt.runPodSandbox({ metadata: { uid: 'a', name: 'local' } }, cfg, 0)).ips).toEqual(['127.0.0.1']);
+    expect((await rt.runPodSandbox({ metadata: { uid: 'b', name: 'other' } }, cfg, 0)).ips[0]).toMatch(/^10\.244\.0\./);
+    expect(await rt.hasImage('busybox')).toBe(true);
+    expect(await rt.hasImage('private/app:1')).toBe(false);
+    await rt.pullImage('private/app:1');
+    expect(await rt.hasImage('private/app:1')).toBe(true);
+    await expect(rt.pullImage('private/missing')).rejects.toThrow('not found');
   });
 });

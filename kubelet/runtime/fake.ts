@@ -3,6 +3,7 @@
 // except for a small simulation so that Jobs can finish (see simulateCommand). Every image is
 // present. Restarts, back-off and phases are the kubelet's business, as with a real runtime.
 import { createHash, randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import type { Duplex, Writable } from 'node:stream';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type {
@@ -13,8 +14,16 @@ import type {
 export const FAKE_RUNTIME_NAME = 'fake';
 export const FAKE_RUNTIME_VERSION = '0.1.0';
 
-/** What a simulated process does: run until stopped, or exit with `code` after `afterMs`. */
-export type Simulation = { kind: 'forever' } | { kind: 'exit'; code: number; afterMs: number };
+/** A file the simulated process changes, at `atMs` after it started (`>`, `>>`, `touch`, `rm`). */
+export interface FileWrite { atMs: number; path: string; op: 'write' | 'append' | 'remove'; data: string }
+
+/** What a simulated process does: run until stopped, or exit with `code` after `afterMs`; and the files it writes. */
+export type Simulation =
+  | { kind: 'forever'; writes?: FileWrite[] }
+  | { kind: 'exit'; code: number; afterMs: number; writes?: FileWrite[] };
+
+/** Whether a file exists, for `cat`, `test -f` and `[ -e … ]`; undefined when the simulation cannot know. */
+export type FileProbe = (path: string) => boolean | undefined;
 
 const FOREVER: Simulation = { kind: 'forever' };
 const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
@@ -33,7 +42,6 @@ function sleepMs(operands: string[]): number | undefined {
   }
   return total;
 }
-
 /** Splits a script into statements and the operator before each (`;`, `&&`, `||`), minding quotes. */
 function splitScript(script: string): Array<{ op: ';' | '&&' | '||'; words: string[] }> | undefined {
   const out: Array<{ op: ';' | '&&' | '||'; words: string[] }> = [];
@@ -79,50 +87,103 @@ function splitScript(script: string): Array<{ op: ';' | '&&' | '||'; words: stri
   return out;
 }
 
-/** A shell script made only of `true`, `false`, `:`, `echo …`, `sleep N` and `exit N`; anything else runs forever. */
-function simulateScript(script: string): Simulation {
+/** Splits `words` at an output redirection: the command's own words, and where its output goes. */
+function redirection(words: string[]): { words: string[]; target?: { path: string; append: boolean } } | undefined {
+  for (let i = 0; i < words.length; i++) {
+    const m = /^(>>?)(.*)$/.exec(words[i]!);
+    if (!m) continue;
+    const path = m[2] || words[i + 1];
+    const rest = m[2] ? words.slice(i + 1) : words.slice(i + 2);
+    if (!path || rest.length) return undefined;
+    return { words: words.slice(0, i), target: { path, append: m[1] === '>>' } };
+  }
+  return { words };
+}
+
+/** `printf` without conversions: its format with \\n and \\t escapes. */
+const printfText = (args: string[]) => (args[0] ?? '').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+
+/**
+ * A shell script made only of `true`, `false`, `:`, `echo …`, `printf …` (optionally redirected
+ * to a file), `touch`, `rm -f`, `cat FILE`, `test -e|-f FILE`, `[ -e|-f FILE ]`, `sleep N` and
+ * `exit N`; anything else runs forever (with the files written up to there).
+ */
+function simulateScript(script: string, fileExists?: FileProbe): Simulation {
   const statements = splitScript(script);
   if (!statements) return FOREVER;
   let status = 0;
   let elapsed = 0;
-  for (const { op, words } of statements) {
+  const writes: FileWrite[] = [];
+  const withWrites = <T extends Simulation>(sim: T): T => (writes.length ? { ...sim, writes } : sim);
+  const forever = () => withWrites<Simulation>({ kind: 'forever' });
+  const exists = (path: string | undefined) => (path === undefined ? undefined : fileExists?.(path));
+  for (const { op, words: all } of statements) {
     if (op === '&&' && status !== 0) continue;
     if (op === '||' && status === 0) continue;
-    const [cmd, ...rest] = words as [string, ...string[]];
+    const r = redirection(all);
+    if (!r || r.words.length === 0) return forever();
+    const [cmd, ...rest] = r.words as [string, ...string[]];
+    if (r.target && cmd !== 'echo' && cmd !== 'printf') return forever();
     switch (cmd) {
       case 'true': case ':': status = 0; break;
       case 'false': status = 1; break;
-      case 'echo': case 'printf':
-        // Output is not kept, but a redirection to anything is harmless; pipes are not.
-        if (rest.some((w) => w === '|')) return FOREVER;
+      case 'echo': case 'printf': {
+        if (rest.some((w) => w === '|')) return forever();
+        const text = cmd === 'echo' ? `${(rest[0] === '-n' ? rest.slice(1) : rest).join(' ')}${rest[0] === '-n' ? '' : '\n'}` : printfText(rest);
+        if (r.target) writes.push({ atMs: elapsed, path: r.target.path, op: r.target.append ? 'append' : 'write', data: text });
         status = 0;
         break;
+      }
+      case 'touch':
+        if (rest.length === 0) return forever();
+        for (const path of rest) writes.push({ atMs: elapsed, path, op: 'append', data: '' });
+        status = 0;
+        break;
+      case 'rm': {
+        const paths = rest.filter((w) => !/^-[rf]+$/.test(w));
+        if (paths.length === 0) return forever();
+        for (const path of paths) writes.push({ atMs: elapsed, path, op: 'remove', data: '' });
+        status = 0;
+        break;
+      }
+      case 'cat': case 'test': case '[': {
+        const operands = cmd === '[' ? (rest.at(-1) === ']' ? rest.slice(0, -1) : undefined) : rest;
+        if (!operands) return forever();
+        const path = cmd === 'cat' ? (operands.length === 1 ? operands[0] : undefined)
+          : operands.length === 2 && (operands[0] === '-e' || operands[0] === '-f') ? operands[1] : undefined;
+        // Files written earlier in this same script count, the filesystem is asked about the rest.
+        const own = [...writes].reverse().find((w) => w.path === path);
+        const found = own ? own.op !== 'remove' : exists(path);
+        if (found === undefined) return forever();
+        status = found ? 0 : 1;
+        break;
+      }
       case 'sleep': {
         const ms = sleepMs(rest);
-        if (ms === undefined) return FOREVER;
+        if (ms === undefined) return forever();
         elapsed += ms;
         status = 0;
         break;
       }
       case 'exit': {
-        if (rest.length > 1 || (rest.length === 1 && !/^\d+$/.test(rest[0]!))) return FOREVER;
-        return { kind: 'exit', code: rest.length ? Number(rest[0]) & 0xff : status, afterMs: elapsed };
+        if (rest.length > 1 || (rest.length === 1 && !/^\d+$/.test(rest[0]!))) return forever();
+        return withWrites<Simulation>({ kind: 'exit', code: rest.length ? Number(rest[0]) & 0xff : status, afterMs: elapsed });
       }
       default:
-        return FOREVER;
+        return forever();
     }
   }
-  return { kind: 'exit', code: status, afterMs: elapsed };
+  return withWrites<Simulation>({ kind: 'exit', code: status, afterMs: elapsed });
 }
 
 /**
  * The simulation, from the container's command and args (`command` then `args`, as the process
  * would see them): `true` exits 0, `false` exits 1, `sleep N` exits 0 after N seconds, and
- * `sh -c "<script>"` follows the script when it only uses true / false / : / echo / sleep N /
- * exit N joined by `;`, `&&`, `||`. Everything else — no command at all (the image's own), a
- * server, a loop — runs until stopped.
+ * `sh -c "<script>"` follows the script when it only uses the commands simulateScript knows.
+ * Everything else — no command at all (the image's own), a server, a loop — runs until stopped.
+ * `fileExists` answers `cat` / `test` about files in the container's mounts.
  */
-export function simulateCommand(argv: string[]): Simulation {
+export function simulateCommand(argv: string[], fileExists?: FileProbe): Simulation {
   if (argv.length === 0) return FOREVER;
   const bin = basename(argv[0]!);
   if (bin === 'true') return { kind: 'exit', code: 0, afterMs: 0 };
@@ -134,7 +195,12 @@ export function simulateCommand(argv: string[]): Simulation {
   if (SHELLS.has(bin)) {
     // sh -c SCRIPT, also with other single-letter flags alongside c (sh -ec SCRIPT).
     const i = argv.findIndex((a, idx) => idx > 0 && /^-[a-z]*c[a-z]*$/.test(a));
-    if (i > 0 && argv[i + 1] !== undefined) return simulateScript(argv[i + 1]!);
+    if (i > 0 && argv[i + 1] !== undefined) return simulateScript(argv[i + 1]!, fileExists);
+    return FOREVER;
+  }
+  if (bin === 'cat' || bin === 'test' || bin === '[' || bin === 'touch' || bin === 'rm') {
+    const quoted = argv.map((a) => (/[\s;&|]/.test(a) ? `'${a}'` : a));
+    return simulateScript([bin, ...quoted.slice(1)].join(' '), fileExists);
   }
   return FOREVER;
 }
@@ -157,7 +223,7 @@ export function normalizeImage(ref: string): string {
 const newId = () => randomBytes(32).toString('hex');
 
 interface FakeSandbox extends Sandbox { ip?: { pool: IPv4Pool; n: number } }
-interface FakeContainer extends RuntimeContainer { simulation: Simulation; timer?: NodeJS.Timeout }
+interface FakeContainer extends RuntimeContainer { simulation: Simulation; timer?: NodeJS.Timeout; mounts: ContainerConfig['mounts']; writeTimers: NodeJS.Timeout[] }
 
 /** IPv4 addresses of one CIDR, handed out lowest first and reused after release. */
 class IPv4Pool {
@@ -204,6 +270,31 @@ class IPv4Pool {
 export interface FakeRuntimeOptions {
   podCIDR?: string;
   now?: () => number;
+  /**
+   * Test hook: the address a pod's sandbox gets instead of one from the pod CIDR (e.g. 127.0.0.1,
+   * so that httpGet / tcpSocket probes and hooks reach a server the test runs). Undefined: the pool's.
+   */
+  sandboxIP?: (pod: V1Pod) => string | undefined;
+  /** Images that are not on the node until pulled (default: every image is present). */
+  absentImages?: (ref: string) => boolean;
+  /** Why pulling this image fails (the registry's error), or undefined when it can be pulled. */
+  pullError?: (ref: string) => string | undefined;
+}
+
+/** Test hook on exec: an exit code for the command, or undefined to simulate it as usual. */
+export type ExecHook = (c: { id: string; name: string; podUid: string }, cmd: string[]) => number | undefined;
+
+/** The host file behind a container path, through the container's bind mounts (longest match). */
+export function hostPathOf(mounts: ContainerConfig['mounts'], containerPath: string): { hostPath: string; readOnly: boolean } | undefined {
+  let best: ContainerConfig['mounts'][number] | undefined;
+  for (const m of mounts) {
+    const cp = m.containerPath.replace(/\/+$/, '');
+    if (containerPath !== cp && !containerPath.startsWith(`${cp}/`)) continue;
+    if (!best || cp.length > best.containerPath.replace(/\/+$/, '').length) best = m;
+  }
+  if (!best) return undefined;
+  const rest = containerPath.slice(best.containerPath.replace(/\/+$/, '').length);
+  return { hostPath: best.hostPath + rest, readOnly: best.readOnly };
 }
 
 export class FakeRuntime implements ContainerRuntime {
@@ -214,11 +305,21 @@ export class FakeRuntime implements ContainerRuntime {
   private readonly images = new Map<string, RuntimeImage>();
   private readonly listeners = new Set<(ev: RuntimeEvent) => void>();
   private readonly now: () => number;
+  private readonly configs = new Map<string, ContainerConfig>();
+  private readonly pulled = new Set<string>();
+  /** Test hook: decides the exit code of exec commands it recognises (probes, hooks). */
+  onExec?: ExecHook;
 
-  constructor(opts: FakeRuntimeOptions = {}) {
+  constructor(private readonly opts: FakeRuntimeOptions = {}) {
     this.podCIDR = opts.podCIDR ?? '10.244.0.0/24';
     this.pool = new IPv4Pool(this.podCIDR);
     this.now = opts.now ?? Date.now;
+  }
+
+  /** The configuration a container was created with, as the kubelet handed it over (tests inspect env and mounts). */
+  config(containerId: string): ContainerConfig | undefined {
+    const c = this.configs.get(containerId);
+    return c ? structuredClone(c) : undefined;
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -242,7 +343,9 @@ export class FakeRuntime implements ContainerRuntime {
       id, podUid: pod.metadata?.uid ?? '', podName: pod.metadata?.name ?? '', podNamespace: pod.metadata?.namespace ?? '',
       attempt, state: 'ready', createdAt: this.now(), ips: [], hostNetwork: cfg.hostNetwork,
     };
-    if (!cfg.hostNetwork) {
+    const fixed = cfg.hostNetwork ? undefined : this.opts.sandboxIP?.(pod);
+    if (fixed) sb.ips = [fixed];
+    else if (!cfg.hostNetwork) {
       const n = this.pool.allocate();
       sb.ip = { pool: this.pool, n };
       sb.ips = [this.pool.format(n)];
@@ -276,10 +379,13 @@ export class FakeRuntime implements ContainerRuntime {
     if (sb.state !== 'ready') throw new Error(`fake runtime: sandbox ${sandbox.id} is not ready`);
     const id = newId();
     const image = this.remember(cfg.image);
+    const mounts = structuredClone(cfg.mounts);
     this.containers.set(id, {
       id, sandboxId: sb.id, podUid: sb.podUid, name: cfg.name, attempt: cfg.attempt, image: cfg.image, imageRef: image.id,
-      state: 'created', createdAt: this.now(), simulation: simulateCommand([...cfg.command, ...cfg.args]),
+      state: 'created', createdAt: this.now(), simulation: simulateCommand([...cfg.command, ...cfg.args], (p) => fileExists(mounts, p)),
+      mounts, writeTimers: [],
     });
+    this.configs.set(id, structuredClone(cfg));
     this.emit({ type: 'ContainerCreated', podUid: sb.podUid, id });
     return id;
   }
@@ -292,6 +398,7 @@ export class FakeRuntime implements ContainerRuntime {
     c.startedAt = this.now();
     this.emit({ type: 'ContainerStarted', podUid: c.podUid, id });
     const sim = c.simulation;
+    c.writeTimers = applyWrites(c.mounts, sim.writes);
     if (sim.kind !== 'exit') return;
     // A process that exits at once has exited by the time anyone looks, as with a real runtime.
     if (sim.afterMs <= 0) this.exit(c, sim.code, sim.code === 0 ? 'Completed' : 'Error');
@@ -312,7 +419,9 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.containers.get(id);
     if (!c) return;
     if (c.timer) clearTimeout(c.timer);
+    for (const t of c.writeTimers) clearTimeout(t);
     this.containers.delete(id);
+    this.configs.delete(id);
     this.emit({ type: 'ContainerRemoved', podUid: c.podUid, id });
   }
 
@@ -324,11 +433,14 @@ export class FakeRuntime implements ContainerRuntime {
     return this.collect(() => true);
   }
 
-  async hasImage(_ref: string): Promise<boolean> {
-    return true;
+  async hasImage(ref: string): Promise<boolean> {
+    return !this.opts.absentImages?.(ref) || this.pulled.has(normalizeImage(ref));
   }
 
   async pullImage(ref: string): Promise<void> {
+    const err = this.opts.pullError?.(ref);
+    if (err !== undefined) throw new Error(err);
+    this.pulled.add(normalizeImage(ref));
     this.remember(ref);
   }
 
@@ -341,12 +453,19 @@ export class FakeRuntime implements ContainerRuntime {
     if (!this.containers.has(containerId)) throw new Error(`fake runtime: container ${containerId} not found`);
   }
 
-  /** Follows the same simulation as containers: `sh -c "exit 3"` returns 3; anything unknown returns 0 at once. */
+  /**
+   * Follows the same simulation as containers: `sh -c "exit 3"` returns 3, `cat /data/f` asks the
+   * mounted volume, writes land in mounted volumes; anything unknown returns 0 at once. The
+   * onExec hook, when set, decides first.
+   */
   async exec(containerId: string, cmd: string[], _io: StreamIO, signal: AbortSignal): Promise<number> {
     const c = this.containers.get(containerId);
     if (!c) throw new Error(`fake runtime: container ${containerId} not found`);
     if (c.state !== 'running') throw new Error(`fake runtime: container ${containerId} is not running`);
-    const sim = simulateCommand(cmd);
+    const hooked = this.onExec?.({ id: c.id, name: c.name, podUid: c.podUid }, cmd);
+    if (hooked !== undefined) return hooked;
+    const sim = simulateCommand(cmd, (p) => fileExists(c.mounts, p));
+    applyWrites(c.mounts, sim.writes);
     if (sim.kind === 'forever') return 0;
     if (sim.afterMs > 0) {
       await new Promise<void>((resolve) => {
@@ -390,6 +509,8 @@ export class FakeRuntime implements ContainerRuntime {
 
   private exit(c: FakeContainer, code: number, reason: string): void {
     if (c.timer) { clearTimeout(c.timer); c.timer = undefined; }
+    for (const t of c.writeTimers) clearTimeout(t);
+    c.writeTimers = [];
     if (c.state === 'exited') return;
     const now = this.now();
     c.startedAt ??= now;
@@ -426,7 +547,7 @@ export class FakeRuntime implements ContainerRuntime {
     for (const sb of this.sandboxes.values()) if (match(sb.podUid)) podOf(sb.podUid, sb).sandboxes.push(publicSandbox(sb));
     for (const c of this.containers.values()) {
       if (!match(c.podUid)) continue;
-      const { simulation: _s, timer: _t, ...pub } = c;
+      const { simulation: _s, timer: _t, mounts: _m, writeTimers: _w, ...pub } = c;
       podOf(c.podUid).containers.push(pub);
     }
     return [...pods.values()];
@@ -440,4 +561,33 @@ export class FakeRuntime implements ContainerRuntime {
 function publicSandbox(sb: FakeSandbox): Sandbox {
   const { ip: _ip, ...pub } = sb;
   return { ...pub, ips: [...pub.ips] };
+}
+
+/** A file under one of the container's mounts exists; undefined for paths outside every mount. */
+function fileExists(mounts: ContainerConfig['mounts'], containerPath: string): boolean | undefined {
+  const h = hostPathOf(mounts, containerPath);
+  return h ? existsSync(h.hostPath) : undefined;
+}
+
+/** Carries out a simulation's file writes that land in writable mounts, each at its time. */
+function applyWrites(mounts: ContainerConfig['mounts'], writes: FileWrite[] | undefined): NodeJS.Timeout[] {
+  const timers: NodeJS.Timeout[] = [];
+  for (const w of writes ?? []) {
+    const h = hostPathOf(mounts, w.path);
+    if (!h || h.readOnly) continue;
+    const apply = () => {
+      try {
+        if (w.op === 'remove') rmSync(h.hostPath, { force: true });
+        else if (w.op === 'append') appendFileSync(h.hostPath, w.data);
+        else writeFileSync(h.hostPath, w.data);
+      } catch { /* the simulated command fails quietly, as a shell redirection would print and go on */ }
+    };
+    if (w.atMs <= 0) apply();
+    else {
+      const t = setTimeout(apply, w.atMs);
+      t.unref();
+      timers.push(t);
+    }
+  }
+  return timers;
 }
