@@ -3,10 +3,14 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: deps up test typecheck bench conformance
+.PHONY: deps docker up test typecheck bench conformance
 
 deps:
 	@scripts/ensure-deps.sh
+
+# A Docker engine answering on /var/run/docker.sock and the local images pods use (needs root).
+docker:
+	@scripts/ensure-docker.sh
 
 up: deps
 	./bin/capstan.js up $(ARGS)
@@ -14,7 +18,7 @@ up: deps
 typecheck: deps
 	npx tsc --noEmit -p .
 
-test: deps typecheck
+test: deps docker typecheck
 	npx vitest run $(ARGS)
 
 bench: deps

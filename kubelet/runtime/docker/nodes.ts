@@ -1,0 +1,96 @@
+// Docker nodes for the CLI: `capstan up --nodes N` (N kubelets in this process, node-0 … node-N-1,
+// each with its own pod CIDR on the shared Docker network) and `capstan kubelet --runtime docker`.
+// Both fail at once, with what to do, when no Docker engine answers or the local images are missing.
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { startKubelet, type KubeletTimings, type RunningKubelet } from '../../index.ts';
+import { DEFAULT_DOCKER_SOCKET } from './engine.ts';
+import { DockerRuntime, SANDBOX_IMAGE, dockerAvailable } from './docker.ts';
+
+/** Node i's pod CIDR: 10.240.i.0/24, inside the shared network's 10.240.0.0/16. */
+export function dockerPodCIDR(i: number): string {
+  if (!Number.isInteger(i) || i < 0 || i > 255) throw new Error(`docker nodes: node index ${i} is out of range (0..255)`);
+  return `10.240.${i}.0/24`;
+}
+
+const ENSURE_HINT = 'run scripts/ensure-docker.sh (as root: it installs docker.io, starts dockerd and builds the local images)';
+
+/** A Docker runtime for one node, after checking that the engine answers and the sandbox image is there. */
+export async function dockerRuntimeFor(o: {
+  nodeName: string; owner?: string; podCIDR?: string; socketPath?: string; stateDir?: string; log?: (msg: string) => void;
+}): Promise<DockerRuntime> {
+  const socket = o.socketPath ?? DEFAULT_DOCKER_SOCKET;
+  const up = await dockerAvailable(socket);
+  if (!up.ok) throw new Error(`Docker nodes need a Docker engine, and none answers on ${socket} (${up.reason}): ${ENSURE_HINT}`);
+  const runtime = new DockerRuntime({
+    owner: o.owner ?? o.nodeName, socketPath: socket, ...(o.podCIDR ? { podCIDR: o.podCIDR } : {}),
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}), ...(o.log ? { log: o.log } : {}),
+  });
+  if (!(await runtime.hasImage(SANDBOX_IMAGE))) {
+    runtime.close();
+    throw new Error(`the Docker engine lacks the pod sandbox image ${SANDBOX_IMAGE}: ${ENSURE_HINT}`);
+  }
+  return runtime;
+}
+
+/** Why `count` Docker nodes cannot run here (a bad count, no engine, no sandbox image), or undefined when they can. */
+export async function dockerNodesProblem(count: number, socketPath?: string): Promise<string | undefined> {
+  if (!Number.isInteger(count) || count < 0 || count > 256) return `--nodes wants a whole number from 0 to 256, not ${String(count)}`;
+  if (count === 0) return undefined;
+  try {
+    (await dockerRuntimeFor({ nodeName: 'check', socketPath })).close();
+    return undefined;
+  } catch (e) {
+    return `--nodes ${count}: ${(e as Error)?.message ?? String(e)}`;
+  }
+}
+
+export interface DockerNodesOptions extends KubeletTimings {
+  kubeconfig: string | KubeConfig;
+  count: number;
+  signal: AbortSignal;
+  /**
+   * The cluster's data directory: kubelet root dirs live under `<dataDir>/kubelet/<node>`, and its
+   * path names the cluster in the containers' owner label, so that a restart over the same data
+   * dir adopts its containers while other clusters on this engine keep theirs.
+   */
+  dataDir: string;
+  /** Nodes are `<prefix>-0` …; default "node". */
+  namePrefix?: string;
+  socketPath?: string;
+  log?: (msg: string) => void;
+}
+
+/** N kubelets with Docker runtimes in this process; ready once all are registered. Rejects when Docker cannot serve them. */
+export async function startDockerNodes(o: DockerNodesOptions): Promise<RunningKubelet> {
+  const prefix = o.namePrefix ?? 'node';
+  const dataDir = path.resolve(o.dataDir);
+  const cluster = createHash('sha256').update(dataDir).digest('hex').slice(0, 10);
+  const runtimes: DockerRuntime[] = [];
+  try {
+    for (let i = 0; i < o.count; i++) {
+      const nodeName = `${prefix}-${i}`;
+      const runtime = await dockerRuntimeFor({
+        nodeName, owner: `${nodeName}.${cluster}`, podCIDR: dockerPodCIDR(i), socketPath: o.socketPath,
+        stateDir: path.join(dataDir, 'kubelet', nodeName, 'runtime'), log: o.log,
+      });
+      runtimes.push(runtime);
+      // The pod network now, so that a subnet clash fails here rather than in a registration retry loop.
+      await runtime.updateRuntimeConfig({ podCIDR: dockerPodCIDR(i) });
+    }
+  } catch (e) {
+    for (const r of runtimes) r.close();
+    throw e;
+  }
+  const kubelets = runtimes.map((runtime, i) => startKubelet({
+    kubeconfig: o.kubeconfig, nodeName: `${prefix}-${i}`, runtime, signal: o.signal, log: o.log, podCIDR: dockerPodCIDR(i),
+    rootDir: path.join(dataDir, 'kubelet', `${prefix}-${i}`),
+    statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
+    resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
+  }));
+  return {
+    ready: Promise.all(kubelets.map((k) => k.ready)).then((all) => all.every(Boolean)),
+    done: Promise.all(kubelets.map((k) => k.done)).then(() => { for (const r of runtimes) r.close(); }),
+  };
+}
