@@ -5,6 +5,8 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { startKubelet, type KubeletTimings, type RunningKubelet } from '../../index.ts';
+import { startKubeletServer, type RunningKubeletServer } from '../../server.ts';
+import { loadKubeConfig, RestClient } from '../../../client/index.ts';
 import { DEFAULT_DOCKER_SOCKET } from './engine.ts';
 import { DockerRuntime, SANDBOX_IMAGE, dockerAvailable } from './docker.ts';
 
@@ -83,14 +85,33 @@ export async function startDockerNodes(o: DockerNodesOptions): Promise<RunningKu
     for (const r of runtimes) r.close();
     throw e;
   }
+  // Each node's kubelet API (logs, exec, attach, port-forward) on a free port, which the Node
+  // reports in daemonEndpoints: several clusters may share this machine, so not 10250 + i.
+  const rest = new RestClient(loadKubeConfig(o.kubeconfig), { userAgent: 'capstan-kubelet' });
+  const servers: RunningKubeletServer[] = [];
+  try {
+    for (const [i, runtime] of runtimes.entries()) {
+      servers.push(await startKubeletServer({ nodeName: `${prefix}-${i}`, runtime, rest, port: 0, ...(o.log ? { log: o.log } : {}) }));
+    }
+  } catch (e) {
+    for (const srv of servers) await srv.close();
+    for (const r of runtimes) r.close();
+    rest.close();
+    throw e;
+  }
   const kubelets = runtimes.map((runtime, i) => startKubelet({
     kubeconfig: o.kubeconfig, nodeName: `${prefix}-${i}`, runtime, signal: o.signal, log: o.log, podCIDR: dockerPodCIDR(i),
+    kubeletPort: servers[i]!.port,
     rootDir: path.join(dataDir, 'kubelet', `${prefix}-${i}`),
     statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
   }));
   return {
     ready: Promise.all(kubelets.map((k) => k.ready)).then((all) => all.every(Boolean)),
-    done: Promise.all(kubelets.map((k) => k.done)).then(() => { for (const r of runtimes) r.close(); }),
+    done: Promise.all(kubelets.map((k) => k.done)).then(async () => {
+      for (const srv of servers) await srv.close();
+      rest.close();
+      for (const r of runtimes) r.close();
+    }),
   };
 }
