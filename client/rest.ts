@@ -133,6 +133,18 @@ export interface WatchOptions {
 
 const PAGE_SIZE = 500;
 
+type TlsIdentity = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => sameValue(x, b[i]));
+  return false;
+}
+
+const sameTls = (a: TlsIdentity, b: TlsIdentity): boolean =>
+  sameValue(a.ca, b.ca) && sameValue(a.cert, b.cert) && sameValue(a.key, b.key) && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
+
 export class RestClient {
   private readonly agents = new Map<string, http.Agent>();
   private readonly userAgent: string;
@@ -187,6 +199,17 @@ export class RestClient {
   /** Keep-alive agents, one per distinct TLS identity (the KubeConfig makes a fresh one per call). */
   private agentFor(protocol: string, opts: https.RequestOptions): http.Agent {
     const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    // The same identity as the last request (nearly always): compare bytes instead of hashing them.
+    const last = this.lastAgent;
+    if (last && last.protocol === protocol && sameTls(last.tls, tls)) return last.agent;
+    const agent = this.agentForKey(protocol, tls);
+    this.lastAgent = { protocol, tls, agent };
+    return agent;
+  }
+
+  private lastAgent: { protocol: string; tls: TlsIdentity; agent: http.Agent } | undefined;
+
+  private agentForKey(protocol: string, tls: TlsIdentity): http.Agent {
     const key = createHash('sha256').update(protocol).update(JSON.stringify(tls, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('base64') : v))).digest('hex');
     let agent = this.agents.get(key);
     if (!agent) {
