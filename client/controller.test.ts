@@ -13,6 +13,7 @@ import { InformerFactory, keyOf } from './informer.ts';
 import { kubeConfigForToken, makeClients, type Clients } from './kubeconfig.ts';
 import { ApiError, isAlreadyExists, isConflict, isNotFound } from './rest.ts';
 import { configMaps, events, namespaces, secrets } from './resources.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let clients: Clients;
@@ -27,16 +28,6 @@ afterAll(async () => {
   clients?.rest.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 function envFor(informers: InformerFactory, logs: string[]): ControllerEnv {
   return {

@@ -11,6 +11,7 @@ import type { System } from '../conformance/harness/system.ts';
 import { cronJobController, jobFromTemplate, mostRecentScheduleTime, nextScheduleDelayMs, SCHEDULED_TIMESTAMP_ANNOTATION } from './cronjob.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
 import { jobController } from './job/index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -36,16 +37,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -6,6 +6,7 @@ import { createDatabaseAt } from '../test/postgres.ts';
 import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { decideForDependent, garbageCollector } from './garbagecollector.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -25,16 +26,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 8_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function find<T extends KubernetesObject>(r: Resource<T>, ns: string, name: string): Promise<T | undefined> {
   try {

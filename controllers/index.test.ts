@@ -12,6 +12,7 @@ import { ensurePki } from '../server/pki.ts';
 import { writeKubeconfig } from '../server/kubeconfig.ts';
 import { createDatabaseAt } from '../test/postgres.ts';
 import { defaultControllers, startControllerManager, type RunningControllerManager } from './index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let dir: string;
 let store: SqlStore;
@@ -39,16 +40,6 @@ afterAll(async () => {
   await store?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('controller manager', () => {
   it('runs the namespace, service account, garbage collector, root CA, node lifecycle, taint eviction and disruption controllers', () => {

@@ -7,6 +7,7 @@ import { createDatabaseAt } from '../test/postgres.ts';
 import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { namespaceConditions, namespaceController } from './namespace.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -34,16 +35,6 @@ function kubectl(...args: string[]): Promise<{ code: number; stdout: string; std
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
-}
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const nsGone = async (name: string) => {

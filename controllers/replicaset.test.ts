@@ -11,6 +11,7 @@ import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { runPodLife } from '../test/podlife.ts';
 import { calculateStatus, podsToDelete, REPLICA_FAILURE, replicaSetController, replicationControllerController, untilNextAvailable } from './replicaset.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -35,16 +36,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

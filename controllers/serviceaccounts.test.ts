@@ -7,6 +7,7 @@ import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { serviceAccountsController } from './serviceaccounts.ts';
 import { namespaceController } from './namespace.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -26,16 +27,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const defaultSA = async (ns: string): Promise<V1ServiceAccount | undefined> => {
   try {

@@ -9,6 +9,7 @@ import { garbageCollector } from './garbagecollector.ts';
 import { startControllerManager, type RunningControllerManager } from './index.ts';
 import { jobController } from './job/index.ts';
 import { ttlAfterFinishedController, ttlDecision } from './ttlafterfinished.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -33,16 +34,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const job = (name: string, ttl?: number): V1Job => ({
   metadata: { name },

@@ -9,6 +9,7 @@ import { createDatabaseAt } from '../test/postgres.ts';
 import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { startScheduler, type RunningScheduler } from './index.ts';
 import type { Scheduler } from './scheduler.ts';
+import { eventually } from '../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -42,16 +43,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 interface NodeOpts { cpu?: string; memory?: string; pods?: string; labels?: Record<string, string>; taints?: V1Taint[]; unschedulable?: boolean }
 

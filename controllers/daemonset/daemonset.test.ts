@@ -8,6 +8,7 @@ import { runPodLife, type PodLifeOptions } from '../../test/podlife.ts';
 import { startControllerManager, type RunningControllerManager } from '../index.ts';
 import { daemonSetController } from './index.ts';
 import { targetNodeName } from './util.ts';
+import { eventually } from '../../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -38,16 +39,6 @@ afterAll(async () => {
 afterEach(async () => {
   for (const n of createdNodes.splice(0)) await rest.delete(nodes, '', n).catch(() => {});
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

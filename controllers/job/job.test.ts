@@ -9,6 +9,7 @@ import { startControllerManager, type RunningControllerManager } from '../index.
 import { jobController } from './index.ts';
 import { COMPLETION_INDEX_ANNOTATION } from './indexes.ts';
 import { JOB_TRACKING_FINALIZER } from './tracking.ts';
+import { eventually } from '../../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -32,16 +33,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** A namespace with pods that come alive as `decide` says. */
 async function namespace(name: string, decide?: PodLifeOptions['decide']): Promise<string> {

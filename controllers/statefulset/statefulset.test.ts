@@ -7,6 +7,7 @@ import { startTestApiServer, type TestApiServer } from '../../test/apiserver.ts'
 import { runPodLife, type PodLifeOptions } from '../../test/podlife.ts';
 import { startControllerManager, type RunningControllerManager } from '../index.ts';
 import { statefulSetController } from './index.ts';
+import { eventually } from '../../test/eventually.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;
@@ -28,16 +29,6 @@ afterAll(async () => {
   rest?.close();
   await srv?.close();
 });
-
-async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 40));
-  }
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -31,7 +31,7 @@ const SHELLS = new Set(['sh', 'bash', 'ash', 'dash']);
 const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 /** `sleep` operands: seconds, with GNU / busybox suffixes s, m, h, d; undefined when unreadable. */
-function sleepMs(operands: string[]): number | undefined {
+export function sleepMs(operands: string[]): number | undefined {
   if (operands.length === 0) return undefined;
   let total = 0;
   for (const op of operands) {

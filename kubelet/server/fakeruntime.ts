@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import net from 'node:net';
 import path from 'node:path';
 import type { Duplex, Readable, Writable } from 'node:stream';
-import { FakeRuntime, hostPathOf, type FakeRuntimeOptions } from '../runtime/fake.ts';
+import { FakeRuntime, hostPathOf, sleepMs, type FakeRuntimeOptions } from '../runtime/fake.ts';
 import type { ContainerConfig, LogOptions, Sandbox, StreamIO } from '../runtime/runtime.ts';
 
 export interface StreamingFakeRuntimeOptions extends FakeRuntimeOptions {
@@ -194,17 +194,6 @@ interface Proc {
 
 class Exit {
   constructor(readonly code: number) {}
-}
-
-function sleepMs(operands: string[]): number | undefined {
-  if (operands.length === 0) return undefined;
-  let total = 0;
-  for (const op of operands) {
-    const m = /^(\d+(?:\.\d*)?|\.\d+)([smhd]?)$/.exec(op);
-    if (!m) return undefined;
-    total += Number(m[1]) * { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'] * 1000;
-  }
-  return total;
 }
 
 const escapes = (s: string) => s.replace(/\\(n|t|\\)/g, (_m, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
