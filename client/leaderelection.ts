@@ -4,6 +4,8 @@
 // (by its own clock: holders' clocks are never compared); a leader that cannot renew within the
 // renew deadline stops leading. The decision is a pure function (tryAcquireOrRenew) with time as a
 // parameter; the loop around it does the I/O.
+import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
 import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
 import { Backoff, sleep } from './backoff.ts';
 import { millisOf } from './codec.ts';
@@ -214,4 +216,39 @@ export async function runLeaderElection(o: LeaderElectionOptions, signal: AbortS
       }
     }
   }
+}
+
+/** Upstream's --leader-elect settings of a component; the lease is kube-system/<its name> by default. */
+export interface ComponentElection { namespace?: string; name?: string; identity?: string }
+
+/**
+ * Runs a component's work: at once without an election, else only while it holds its Lease (the
+ * work's signal aborts when leadership is lost). The work gets a signal of its own, linked to the
+ * caller's by a single listener, so that its many loops do not pile listeners onto the caller's.
+ */
+export function runComponent(o: {
+  rest: RestClient; election?: ComponentElection; leaseName: string; log: (msg: string) => void; signal: AbortSignal;
+  /** `stop` aborts the work's own signal (for a work that fails and must wind its loops down). */
+  work: (signal: AbortSignal, stop: () => void) => Promise<void>;
+}): Promise<void> {
+  const linked = async (outer: AbortSignal) => {
+    const root = new AbortController();
+    setMaxListeners(0, root.signal);
+    const stop = () => root.abort();
+    if (outer.aborted) stop(); else outer.addEventListener('abort', stop, { once: true });
+    try {
+      await o.work(root.signal, stop);
+    } finally {
+      stop();
+      outer.removeEventListener('abort', stop);
+    }
+  };
+  const le = o.election;
+  if (!le) return linked(o.signal);
+  const lease = { namespace: le.namespace ?? 'kube-system', name: le.name ?? o.leaseName };
+  return runLeaderElection({
+    client: restLeaseClient(o.rest, lease.namespace, lease.name), lease,
+    identity: le.identity ?? `${hostname()}_${process.pid}`, log: o.log,
+    onStartedLeading: (leading) => linked(leading),
+  }, o.signal);
 }

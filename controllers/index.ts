@@ -1,12 +1,11 @@
 // The controller manager: every controller of this process over one set of shared informers,
 // as kube-controller-manager. `capstan up` runs it in-process; `capstan controller-manager
 // --kubeconfig …` runs it alone.
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import {
-  Backoff, InformerFactory, makeClients, newEventRecorder, restEventSink, restLeaseClient, runLeaderElection, sleep,
-  type Controller, type ControllerEnv, type EventRecorder,
+  Backoff, InformerFactory, makeClients, newEventRecorder, restEventSink, runComponent, sleep,
+  type ComponentElection, type Controller, type ControllerEnv, type EventRecorder,
 } from '../client/index.ts';
 import { namespaceController } from './namespace.ts';
 import { serviceAccountsController } from './serviceaccounts.ts';
@@ -65,10 +64,10 @@ export interface ControllerManagerOptions {
   controllers?: Controller[];
   log?: (msg: string) => void;
   /**
-   * Run only while holding this Lease (upstream's --leader-elect). Off by default until the API
-   * server serves coordination.k8s.io/v1 leases.
+   * Run only while holding the Lease kube-system/kube-controller-manager (upstream's
+   * --leader-elect). Off by default: `capstan up` runs a single controller manager.
    */
-  leaderElection?: { namespace?: string; name?: string; identity?: string };
+  leaderElection?: ComponentElection;
 }
 
 export interface RunningControllerManager {
@@ -80,15 +79,8 @@ export function startControllerManager(opts: ControllerManagerOptions): RunningC
   const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
   const clients = makeClients(opts.kubeconfig, { userAgent: 'capstan-controller-manager' });
   const controllers = opts.controllers ?? defaultControllers();
-  const identity = opts.leaderElection?.identity ?? `${hostname()}_${process.pid}`;
 
-  const runAll = async (outer: AbortSignal) => {
-    // Every controller and loop listens on this one; the caller's signal gets a single listener.
-    const root = new AbortController();
-    setMaxListeners(0, root.signal);
-    const stop = () => root.abort();
-    if (outer.aborted) stop(); else outer.addEventListener('abort', stop, { once: true });
-    const signal = root.signal;
+  const work = async (signal: AbortSignal) => {
     const informers = new InformerFactory(clients.rest, { log });
     const recorders: EventRecorder[] = [];
     const env: ControllerEnv = {
@@ -102,19 +94,9 @@ export function startControllerManager(opts: ControllerManagerOptions): RunningC
     await Promise.all(controllers.map((c) => runRestarting(c, env, signal, log)));
     await informers.done();
     await Promise.all(recorders.map((r) => r.flush()));
-    outer.removeEventListener('abort', stop);
   };
-
-  const le = opts.leaderElection;
-  const done = (le
-    ? runLeaderElection({
-      client: restLeaseClient(clients.rest, le.namespace ?? 'kube-system', le.name ?? 'kube-controller-manager'),
-      lease: { namespace: le.namespace ?? 'kube-system', name: le.name ?? 'kube-controller-manager' },
-      identity, log,
-      onStartedLeading: (leading) => runAll(leading),
-    }, opts.signal)
-    : runAll(opts.signal)
-  ).finally(() => clients.rest.close());
+  const done = runComponent({ rest: clients.rest, election: opts.leaderElection, leaseName: 'kube-controller-manager', log, signal: opts.signal, work })
+    .finally(() => clients.rest.close());
   return { done };
 }
 

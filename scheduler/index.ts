@@ -2,10 +2,9 @@
 // runs it alone. An API client only: shared informers on pods, nodes, namespaces and
 // PodDisruptionBudgets, bindings through pods/binding. With leaderElection it schedules only while
 // holding the Lease kube-system/kube-scheduler, so replicas take turns.
-import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { InformerFactory, makeClients, newEventRecorder, restEventSink, restLeaseClient, runLeaderElection } from '../client/index.ts';
+import { InformerFactory, makeClients, newEventRecorder, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
 import { namespaces, nodes, podDisruptionBudgets, pods } from '../client/resources.ts';
 import { DEFAULT_SCHEDULER_NAME, Scheduler, type SchedulerOptions } from './scheduler.ts';
 
@@ -16,7 +15,7 @@ export interface StartSchedulerOptions {
   signal: AbortSignal;
   log?: (msg: string) => void;
   /** Upstream's --leader-elect; Lease kube-system/kube-scheduler unless named otherwise. */
-  leaderElection?: { namespace?: string; name?: string; identity?: string };
+  leaderElection?: ComponentElection;
   /** The schedulerName values this scheduler serves; default ["default-scheduler"]. */
   schedulerNames?: string[];
   /** 0 (the default): upstream's adaptive share of nodes to score. */
@@ -36,15 +35,9 @@ export interface RunningScheduler {
 export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
   const clients = makeClients(opts.kubeconfig, { userAgent: 'capstan-scheduler' });
-  const identity = opts.leaderElection?.identity ?? `${hostname()}_${process.pid}`;
   const names = opts.schedulerNames?.length ? opts.schedulerNames : [DEFAULT_SCHEDULER_NAME];
 
-  const runAll = async (outer: AbortSignal) => {
-    const root = new AbortController();
-    setMaxListeners(0, root.signal);
-    const stop = () => root.abort();
-    if (outer.aborted) stop(); else outer.addEventListener('abort', stop, { once: true });
-    const signal = root.signal;
+  const work = async (signal: AbortSignal, stop: () => void) => {
     const factory = new InformerFactory(clients.rest, { log });
     // Events name the scheduler as their source, as upstream's default-scheduler does.
     const recorder = newEventRecorder({ sink: restEventSink(clients.rest), component: names[0]!, host: hostname(), log });
@@ -71,19 +64,9 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
       stop();
       await factory.done();
       await recorder.flush();
-      outer.removeEventListener('abort', stop);
     }
   };
-
-  const le = opts.leaderElection;
-  const done = (le
-    ? runLeaderElection({
-      client: restLeaseClient(clients.rest, le.namespace ?? 'kube-system', le.name ?? 'kube-scheduler'),
-      lease: { namespace: le.namespace ?? 'kube-system', name: le.name ?? 'kube-scheduler' },
-      identity, log,
-      onStartedLeading: (leading) => runAll(leading),
-    }, opts.signal)
-    : runAll(opts.signal)
-  ).finally(() => clients.rest.close());
+  const done = runComponent({ rest: clients.rest, election: opts.leaderElection, leaseName: 'kube-scheduler', log, signal: opts.signal, work })
+    .finally(() => clients.rest.close());
   return { done };
 }
