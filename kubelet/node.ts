@@ -5,9 +5,10 @@
 import type { V1Node, V1NodeCondition, V1NodeStatus } from '@kubernetes/client-node';
 import { canonical, toTime, wireOf } from './status.ts';
 import type { RuntimeImage } from './runtime/runtime.ts';
+import { KUBERNETES_VERSION_STRING } from '../machinery/version.ts';
 
-/** The version this kubelet reports (the API server's, server/version.ts). */
-export const KUBELET_VERSION = 'v1.32.4';
+/** The version this kubelet reports: the cluster's (machinery/version.ts). */
+export const KUBELET_VERSION = KUBERNETES_VERSION_STRING;
 
 /** The label simulated nodes carry, so that nobody mistakes them for nodes that run containers. */
 export const SIMULATED_NODE_LABEL = 'node.capstan.dev/simulated';

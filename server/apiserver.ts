@@ -28,7 +28,7 @@ import { impersonate, PlainTextError } from './auth/impersonation.ts';
 import { newAuthorizer, type Authorizer } from './pipeline/authz.ts';
 import { builtinAdmission, type Admission, type AdmissionOptions } from './pipeline/admission.ts';
 import { openapiV2, openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
-import { KUBERNETES_VERSION } from './version.ts';
+import { KUBERNETES_VERSION } from '../machinery/version.ts';
 import { CRDController } from './crd/controller.ts';
 import { stopCachers } from './registry/cacher.ts';
 import { dispatchUpgrade, isStreamRequest, serveStream, type KubeletClientConfig } from './streams/index.ts';

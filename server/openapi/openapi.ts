@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { groupVersion, type AnyResource } from '../apis/types.ts';
 import type { ResourceCatalog } from '../discovery/discovery.ts';
 import { modelFields, type TypeRef } from '../schema/models.ts';
-import { KUBERNETES_VERSION_STRING } from '../version.ts';
+import { KUBERNETES_VERSION_STRING } from '../../machinery/version.ts';
 
 type Schema = Record<string, unknown>;
 

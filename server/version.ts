@@ -1,3 +1,0 @@
-// The Kubernetes version Capstan reports: kubectl on these machines picks its own version from it.
-export const KUBERNETES_VERSION = { major: '1', minor: '32', gitVersion: 'v1.32.4' };
-export const KUBERNETES_VERSION_STRING = KUBERNETES_VERSION.gitVersion;
