@@ -18,6 +18,7 @@ import { serviceAccountTokensController } from '../controllers/serviceaccounttok
 import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
+import { COMPONENT_USERS, componentKubeconfig } from './identities.ts';
 
 const USAGE = `Usage: capstan <command> [flags]
 
@@ -158,17 +159,22 @@ async function main(): Promise<void> {
   api.api.inflight.setLimits(serving.inflight);
   api.api.audit = serving.audit;
   const kubeconfig = path.join(dataDir, 'kubeconfig');
+  const server = `https://${values.host === '0.0.0.0' ? '127.0.0.1' : values.host}:${api.port}`;
   await writeKubeconfig(kubeconfig, {
-    server: `https://${values.host === '0.0.0.0' ? '127.0.0.1' : values.host}:${api.port}`, caPem: pki.caCert, user: 'kubernetes-admin',
+    server, caPem: pki.caCert, user: 'kubernetes-admin',
     clientCertPem: pki.adminCert, clientKeyPem: pki.adminKey, clusterName: 'capstan', contextName: 'capstan',
   });
+  const kubeconfigOf = (file: string, identity: { user: string; groups: readonly string[] }) =>
+    componentKubeconfig({ pki, dataDir, server, file, identity });
   log(`capstan ${command}: API server at ${api.url} (store: ${databaseUrl ? 'postgresql' : 'embedded'})`);
   // `up` runs every component in this process, each an API client with its own loops.
   const components = new AbortController();
   const controllers = command === 'up'
     ? startControllerManager({ kubeconfig, signal: components.signal, log, ...controllersSigningWith(pki.saPrivateKey, pki.caCert) })
     : undefined;
-  const scheduler = command === 'up' ? startScheduler({ kubeconfig, signal: components.signal, log }) : undefined;
+  const scheduler = command === 'up'
+    ? startScheduler({ kubeconfig: await kubeconfigOf('scheduler', COMPONENT_USERS.scheduler), signal: components.signal, log })
+    : undefined;
   const simulatedNodes = command === 'up' ? Number(values['simulated-nodes']) : 0;
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) {
     log(`capstan up: --simulated-nodes wants a whole number, not ${JSON.stringify(values['simulated-nodes'])}`);
