@@ -45,6 +45,12 @@ export interface StartKubeletOptions extends KubeletTimings {
   recordEvents?: boolean;
   /** Run probes (default true). */
   probes?: boolean;
+  /** Upstream's --cluster-dns: ClusterFirst pods' nameservers (kubelet/dns.ts); none: they fall back to Default. */
+  clusterDNS?: string[];
+  /** Upstream's --cluster-domain; default cluster.local. */
+  clusterDomain?: string;
+  /** Upstream's --resolv-conf; default /etc/resolv.conf, "" for none. */
+  resolvConf?: string;
 }
 
 /** One kubelet for one node. */
@@ -56,7 +62,7 @@ export function startKubelet(o: StartKubeletOptions): RunningKubelet {
     nodes: [{
       nodeName: o.nodeName, runtime: o.runtime, capacity: o.capacity, podCIDR: o.podCIDR, nodeIP: o.nodeIP, labels: o.labels,
       simulated: o.simulated ?? o.runtime instanceof FakeRuntime, rootDir: o.rootDir, recordEvents: o.recordEvents, probes: o.probes,
-      kubeletPort: o.kubeletPort,
+      kubeletPort: o.kubeletPort, clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, resolvConf: o.resolvConf,
     }],
   }).start();
 }

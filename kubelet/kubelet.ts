@@ -22,6 +22,7 @@ import { PodStatusManager, wireOf } from './status.ts';
 import { Limiter } from './limiter.ts';
 import type { BackoffConfig } from './sync.ts';
 import { admitPod, type Rejection } from './admission.ts';
+import { DNSConfigurer } from './dns.ts';
 import type { ContainerRuntime } from './runtime/runtime.ts';
 
 export interface KubeletNodeOptions {
@@ -47,6 +48,15 @@ export interface KubeletNodeOptions {
   recordEvents?: boolean;
   /** Run liveness / readiness / startup probes. Default true. */
   probes?: boolean;
+  /**
+   * Upstream's --cluster-dns: the nameservers of ClusterFirst pods (the kube-dns Service's IP).
+   * None: ClusterFirst pods fall back to Default, with MissingClusterDNS events.
+   */
+  clusterDNS?: string[];
+  /** Upstream's --cluster-domain (ClusterFirst search domains, pods' FQDNs in /etc/hosts); default cluster.local. */
+  clusterDomain?: string;
+  /** Upstream's --resolv-conf: the host's resolver file behind Default pods; default /etc/resolv.conf, "" for none. */
+  resolvConf?: string;
 }
 
 export interface KubeletHostOptions {
@@ -155,6 +165,8 @@ class NodeAgent {
   registered = false;
   readonly volumes?: VolumeManager;
   readonly recorder?: EventRecorder;
+  /** Pods' resolver configuration; none on simulated nodes, which run no containers to resolve with. */
+  readonly dns?: DNSConfigurer;
   private runtimeName = 'unknown';
   private runtimeVersion = 'unknown://unknown';
   private reported: V1NodeStatus | undefined;
@@ -167,8 +179,17 @@ class NodeAgent {
     if (opts.recordEvents ?? true) {
       this.recorder = newEventRecorder({ sink: restEventSink(host.rest), component: 'kubelet', host: this.cfg.nodeName, log: host.log });
     }
+    if (!this.cfg.simulated) {
+      this.dns = new DNSConfigurer({
+        nodeName: this.cfg.nodeName, clusterDNS: opts.clusterDNS, clusterDomain: opts.clusterDomain, resolvConf: opts.resolvConf,
+        nodeIPs: () => [this.cfg.nodeIP], recorder: this.recorder, log: host.log,
+      });
+    }
     if (opts.rootDir) {
-      this.volumes = new VolumeManager({ rootDir: path.resolve(opts.rootDir), objects: host.objects, rest: host.rest, log: host.log });
+      this.volumes = new VolumeManager({
+        rootDir: path.resolve(opts.rootDir), objects: host.objects, rest: host.rest, log: host.log,
+        ...(opts.clusterDomain !== undefined ? { clusterDomain: opts.clusterDomain } : {}),
+      });
     }
     this.workers = new PodWorkers({
       nodeName: this.cfg.nodeName, runtime: this.runtime, runtimeName: () => this.runtimeName, statusManager: host.statusManager,
@@ -176,6 +197,7 @@ class NodeAgent {
       admit: (pod, alreadyRunning) => this.admit(pod, alreadyRunning),
       recorder: this.recorder, objects: host.objects, volumes: this.volumes, probes: opts.probes ?? true,
       services: () => host.services(),
+      ...(this.dns ? { podDNS: (pod: V1Pod) => this.dns!.podDNS(pod) } : {}),
       nodeAllocatable: () => host.nodeNamed(this.cfg.nodeName)?.status?.allocatable ?? this.cfg.allocatable ?? this.cfg.capacity,
       log: host.log, signal: host.signal,
     });
@@ -212,6 +234,7 @@ class NodeAgent {
     await this.runtime.updateRuntimeConfig({ podCIDR: this.podCIDR });
     this.reported = status;
     this.reportedAt = Date.now();
+    if (!this.registered) this.dns?.checkResolvConfLimits();
     this.registered = true;
     if (this.host.o.nodes.length <= 10) this.host.log(`kubelet ${this.name}: registered (pod CIDR ${this.podCIDR})`);
   }

@@ -51,6 +51,11 @@ export interface PodWorkersOptions {
   nodeAllocatable?(): Record<string, string>;
   /** Run liveness / readiness / startup probes (default true). */
   probes?: boolean;
+  /**
+   * The pod's resolver configuration for its sandbox (dns.ts; it may throw, which fails the
+   * sandbox as upstream's GetPodDNS does). Unset (simulated nodes): the runtime's own.
+   */
+  podDNS?(pod: V1Pod): SandboxConfig['dns'];
   log(msg: string): void;
   now?: () => number;
   signal: AbortSignal;
@@ -324,10 +329,11 @@ export class PodWorkers {
     let sandboxError: unknown;
     if (actions.createSandbox && !mountsBlocked) {
       try {
-        sandbox = await runtime.runPodSandbox(pod, sandboxConfig(pod), actions.sandboxAttempt);
+        sandbox = await runtime.runPodSandbox(pod, sandboxConfig(pod, this.o.podDNS?.(pod)), actions.sandboxAttempt);
       } catch (e) {
         // Reported below (the containers stay ContainerCreating), then retried with back-off.
         sandboxError = e;
+        this.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error)?.message ?? String(e)}`);
       }
     }
     if (sandbox && !mountsBlocked && willStart) {
@@ -660,7 +666,8 @@ function gracePeriodOf(pod: V1Pod): number {
   return Math.max(0, g);
 }
 
-export function sandboxConfig(pod: V1Pod): SandboxConfig {
+/** Upstream's generatePodSandboxConfig, the parts a runtime acts on; `dns` from the node's DNS settings (dns.ts). */
+export function sandboxConfig(pod: V1Pod, dns?: SandboxConfig['dns']): SandboxConfig {
   const spec = pod.spec;
   const portMappings: SandboxConfig['portMappings'] = [];
   for (const c of spec?.containers ?? []) {
@@ -672,6 +679,7 @@ export function sandboxConfig(pod: V1Pod): SandboxConfig {
     hostname: spec?.hostname ?? pod.metadata?.name ?? '',
     hostNetwork: spec?.hostNetwork ?? false,
     portMappings,
+    ...(dns ? { dns } : {}),
     labels: {
       'io.kubernetes.pod.name': pod.metadata?.name ?? '',
       'io.kubernetes.pod.namespace': pod.metadata?.namespace ?? '',

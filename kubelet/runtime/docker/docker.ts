@@ -318,7 +318,13 @@ export class DockerRuntime implements ContainerRuntime {
     const dir = path.join(this.podDir(meta.uid), id);
     mkdirSync(dir, { recursive: true });
     if (!hostNetwork) writeFileSync(path.join(dir, 'hosts'), managedHostsFile(pod, podIP, cfg.hostname, this.clusterDomain), { mode: 0o644 });
-    if (cfg.dns) writeFileSync(path.join(dir, 'resolv.conf'), resolvConf(cfg.dns), { mode: 0o644 });
+    // The kubelet's resolver configuration becomes every container's /etc/resolv.conf (bound in
+    // createContainer); as dockershim, an empty one leaves Docker's own (its embedded DNS on a
+    // bridge network, a copy of the host's file on the host network).
+    const dns = cfg.dns;
+    if (dns && (dns.servers.length || dns.searches.length || dns.options.length)) {
+      writeFileSync(path.join(dir, 'resolv.conf'), resolvConf(dns), { mode: 0o644 });
+    }
     return {
       id, podUid: meta.uid, podName: meta.name, podNamespace: meta.namespace, attempt, state: 'ready', createdAt: Date.now(),
       ips: podIP ? [podIP] : [], hostNetwork,

@@ -20,14 +20,15 @@ const ENSURE_HINT = 'run scripts/ensure-docker.sh (as root: it installs docker.i
 
 /** A Docker runtime for one node, after checking that the engine answers and the sandbox image is there. */
 export async function dockerRuntimeFor(o: {
-  nodeName: string; owner?: string; podCIDR?: string; socketPath?: string; stateDir?: string; log?: (msg: string) => void;
+  nodeName: string; owner?: string; podCIDR?: string; socketPath?: string; stateDir?: string; clusterDomain?: string; log?: (msg: string) => void;
 }): Promise<DockerRuntime> {
   const socket = o.socketPath ?? DEFAULT_DOCKER_SOCKET;
   const up = await dockerAvailable(socket);
   if (!up.ok) throw new Error(`Docker nodes need a Docker engine, and none answers on ${socket} (${up.reason}): ${ENSURE_HINT}`);
   const runtime = new DockerRuntime({
     owner: o.owner ?? o.nodeName, socketPath: socket, ...(o.podCIDR ? { podCIDR: o.podCIDR } : {}),
-    ...(o.stateDir ? { stateDir: o.stateDir } : {}), ...(o.log ? { log: o.log } : {}),
+    ...(o.stateDir ? { stateDir: o.stateDir } : {}), ...(o.clusterDomain !== undefined ? { clusterDomain: o.clusterDomain } : {}),
+    ...(o.log ? { log: o.log } : {}),
   });
   if (!(await runtime.hasImage(SANDBOX_IMAGE))) {
     runtime.close();
@@ -61,6 +62,12 @@ export interface DockerNodesOptions extends KubeletTimings {
   /** Nodes are `<prefix>-0` …; default "node". */
   namePrefix?: string;
   socketPath?: string;
+  /** The kubelets' --cluster-dns: the cluster DNS Service's IP (kube-system/kube-dns), ClusterFirst pods' nameserver. */
+  clusterDNS?: string[];
+  /** The kubelets' --cluster-domain; default cluster.local. */
+  clusterDomain?: string;
+  /** The kubelets' --resolv-conf, the host file behind Default pods; default /etc/resolv.conf. */
+  resolvConf?: string;
   log?: (msg: string) => void;
 }
 
@@ -75,7 +82,7 @@ export async function startDockerNodes(o: DockerNodesOptions): Promise<RunningKu
       const nodeName = `${prefix}-${i}`;
       const runtime = await dockerRuntimeFor({
         nodeName, owner: `${nodeName}.${cluster}`, podCIDR: dockerPodCIDR(i), socketPath: o.socketPath,
-        stateDir: path.join(dataDir, 'kubelet', nodeName, 'runtime'), log: o.log,
+        stateDir: path.join(dataDir, 'kubelet', nodeName, 'runtime'), clusterDomain: o.clusterDomain, log: o.log,
       });
       runtimes.push(runtime);
       // The pod network now, so that a subnet clash fails here rather than in a registration retry loop.
@@ -103,6 +110,7 @@ export async function startDockerNodes(o: DockerNodesOptions): Promise<RunningKu
     kubeconfig: o.kubeconfig, nodeName: `${prefix}-${i}`, runtime, signal: o.signal, log: o.log, podCIDR: dockerPodCIDR(i),
     kubeletPort: servers[i]!.port,
     rootDir: path.join(dataDir, 'kubelet', `${prefix}-${i}`),
+    clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, resolvConf: o.resolvConf,
     statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
   }));
