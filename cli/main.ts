@@ -41,6 +41,8 @@ Flags:
   --pod-cidr CIDR       the pod addresses of this node (kubelet; default 10.244.0.0/24)
   --runtime NAME        the container runtime (kubelet): docker, or fake (simulated; the default)
   --leader-elect        hold a Lease while running, so replicas take turns (controller-manager, scheduler)
+  --use-service-account-credentials  each controller talks as its own ServiceAccount kube-system/<name>
+                        (controller-manager; up always does)
   --token-auth-file FILE  static bearer tokens, CSV token,user,uid,"group1,group2" (up, apiserver)
   --max-requests-inflight N           read-only requests at once before 429s (default 400; 0: no limit)
   --max-mutating-requests-inflight N  mutating requests at once before 429s (default 200; 0: no limit)
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
       'simulated-nodes': { type: 'string', default: '0' },
       kubeconfig: { type: 'string' },
       'leader-elect': { type: 'boolean', default: false },
+      'use-service-account-credentials': { type: 'boolean', default: false },
       'node-name': { type: 'string' },
       'pod-cidr': { type: 'string' },
       runtime: { type: 'string', default: 'fake' },
@@ -90,7 +93,9 @@ async function main(): Promise<void> {
     const opts = { kubeconfig: values.kubeconfig, signal: ac.signal, log, ...(values['leader-elect'] ? { leaderElection: {} } : {}) };
     const key = values['service-account-private-key-file'];
     const running = command === 'scheduler' ? startScheduler(opts)
-      : startControllerManager({ ...opts, ...controllersSigningWith(key ? readFileSync(key, 'utf8') : undefined) });
+      : startControllerManager({
+        ...opts, useServiceAccountCredentials: values['use-service-account-credentials'], ...controllersSigningWith(key ? readFileSync(key, 'utf8') : undefined),
+      });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
     await running.done;
     // Upstream exits when it loses leadership; a supervisor restarts it.
@@ -170,7 +175,11 @@ async function main(): Promise<void> {
   // `up` runs every component in this process, each an API client with its own loops.
   const components = new AbortController();
   const controllers = command === 'up'
-    ? startControllerManager({ kubeconfig, signal: components.signal, log, ...controllersSigningWith(pki.saPrivateKey, pki.caCert) })
+    ? startControllerManager({
+      // As kubeadm runs it: its own certificate, each controller as its own ServiceAccount.
+      kubeconfig: await kubeconfigOf('controller-manager', COMPONENT_USERS['controller-manager']), useServiceAccountCredentials: true,
+      signal: components.signal, log, ...controllersSigningWith(pki.saPrivateKey, pki.caCert),
+    })
     : undefined;
   const scheduler = command === 'up'
     ? startScheduler({ kubeconfig: await kubeconfigOf('scheduler', COMPONENT_USERS.scheduler), signal: components.signal, log })

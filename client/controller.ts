@@ -11,7 +11,13 @@ import type { EventRecorder } from './events.ts';
 
 /** What a controller process gives each controller. */
 export interface ControllerEnv {
+  /**
+   * The controller's own clients: what it reads directly and every write it makes goes through
+   * them. Under the controller manager's service-account credentials they act as the
+   * controller's ServiceAccount, limited to its RBAC role.
+   */
   clients: Clients;
+  /** The process's shared informers, on the process's own credential (list and watch of everything it caches). */
   informers: InformerFactory;
   /** An event recorder reporting as `component`. */
   recorder(component: string): EventRecorder;

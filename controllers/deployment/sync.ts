@@ -40,14 +40,6 @@ export async function updateDeploymentStatus(cx: DeploymentContext, d: V1Deploym
   const ns = d.metadata!.namespace!;
   const stored = await cx.rest.update(deployments, ns, d, { subresource: 'status', signal: cx.signal });
   d.metadata!.resourceVersion = stored.metadata?.resourceVersion;
-  const wanted = d.metadata?.annotations?.[REVISION_ANNOTATION];
-  if (wanted !== undefined && stored.metadata?.annotations?.[REVISION_ANNOTATION] !== wanted) {
-    // The API server dropped the annotation on the status write (upstream keeps it): set it on
-    // the object itself so `kubectl rollout status --revision` and describe still see it.
-    const patched = await cx.rest.patch(deployments, ns, d.metadata!.name!, { metadata: { annotations: { [REVISION_ANNOTATION]: wanted } } }, { type: 'merge', signal: cx.signal });
-    d.metadata!.resourceVersion = patched.metadata?.resourceVersion;
-    d.metadata!.generation = patched.metadata?.generation;
-  }
 }
 
 /** PUT of the whole Deployment (rollback templates and clearing the rollback annotation). */
