@@ -8,6 +8,7 @@ import express, { type Request, type Response, type NextFunction } from 'express
 import * as errors from '../machinery/errors.ts';
 import type { Store } from '../storage/store.ts';
 import { builtinResources, bootstrapObjects } from './apis/index.ts';
+import { DEFAULT_SERVICE_NETWORK, serviceIPAt, services, servicesFor, type ServiceNetwork } from './apis/core/v1/services.ts';
 import { reconcileKubernetesService } from './bootstrap/kubernetes-service.ts';
 import { ensureBootstrapPolicy } from './rbac/bootstrap.ts';
 import type { AnyResource, KubeObject } from './apis/types.ts';
@@ -31,7 +32,7 @@ import { openapiV2, openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
 import { KUBERNETES_VERSION } from '../machinery/version.ts';
 import { CRDController } from './crd/controller.ts';
 import { stopCachers } from './registry/cacher.ts';
-import { dispatchUpgrade, isStreamRequest, serveStream, type KubeletClientConfig } from './streams/index.ts';
+import { dispatchUpgrade, isProxyPath, isStreamRequest, serveStream, type KubeletClientConfig } from './streams/index.ts';
 
 /** Upstream's default request body limit (3 MiB). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -51,6 +52,8 @@ export interface ApiServerOptions extends AuthenticationOptions {
   audit?: Auditor;
   /** Which built-in admission plugins run (upstream's --enable/--disable-admission-plugins). */
   admission?: AdmissionOptions;
+  /** Where cluster IPs and node ports come from (--service-cluster-ip-range, --service-node-port-range); see serviceNetworkOf. */
+  serviceNetwork?: ServiceNetwork;
 }
 
 declare module 'express-serve-static-core' {
@@ -78,6 +81,8 @@ export class ApiServer implements ResourceCatalog {
   audit: Auditor | undefined;
   /** The identity and trust used towards kubelets (read per request). */
   kubeletClient: KubeletClientConfig;
+  /** This server's service network: Services allocate from it, the `kubernetes` Service takes its first address. */
+  readonly serviceNetwork: ServiceNetwork;
   /** Upgraded connections (streams), which the HTTP server no longer tracks: closed with the server. */
   private readonly upgraded = new Set<Duplex>();
   private ready = false;
@@ -88,6 +93,7 @@ export class ApiServer implements ResourceCatalog {
     this.log = opts.log ?? ((m) => process.stderr.write(`${m}\n`));
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.kubeletClient = opts.kubeletClient ?? {};
+    this.serviceNetwork = opts.serviceNetwork ?? DEFAULT_SERVICE_NETWORK;
     this.inflight.setLimits(opts.inflight ?? {});
     this.audit = opts.audit;
     for (const def of builtinResources) this.register(def, opts.clock ?? systemClock);
@@ -97,7 +103,11 @@ export class ApiServer implements ResourceCatalog {
     this.app = this.buildApp();
   }
 
-  register(def: AnyResource, clock: Clock = systemClock): GenericRegistry {
+  register(given: AnyResource, clock: Clock = systemClock): GenericRegistry {
+    // Services allocate from this server's own network, not the default one the resource list holds.
+    const def = given === (services as unknown as AnyResource) && this.serviceNetwork !== DEFAULT_SERVICE_NETWORK
+      ? servicesFor(this.serviceNetwork) as unknown as AnyResource
+      : given;
     const reg = new GenericRegistry(def, this.store, clock);
     this.registries.set(`${def.group}/${def.version}/${def.plural}`, reg);
     return reg;
@@ -166,7 +176,7 @@ export class ApiServer implements ResourceCatalog {
       services: this.registry('', 'v1', 'services')!,
       endpoints: this.registry('', 'v1', 'endpoints')!,
       endpointSlices: this.registry('discovery.k8s.io', 'v1', 'endpointslices'),
-    }, { ip, port });
+    }, { ip, port }, serviceIPAt(this.serviceNetwork.clusterIPRange, 1));
   }
 
   /**
@@ -251,6 +261,9 @@ export class ApiServer implements ResourceCatalog {
   private readonly readBodyMiddleware = readBodies({ limit: MAX_REQUEST_BODY_BYTES, writeError: (req, res, e) => writeError(req as Request, res as Response, e, this.log) });
 
   private readBody(req: Request, res: Response, next: NextFunction): void {
+    // The proxy subresources stream the caller's body on to the pod, service or kubelet.
+    const q = req.originalUrl.indexOf('?');
+    if (isProxyPath(q < 0 ? req.originalUrl : req.originalUrl.slice(0, q))) return next();
     this.readBodyMiddleware(req, res, next);
   }
 
@@ -308,7 +321,8 @@ export class ApiServer implements ResourceCatalog {
         throw errors.notFoundPath();
       }
       if (!info.isResourceRequest) throw errors.notFoundPath();
-      // Logs, exec, attach, port-forward and nodes/proxy go on to the kubelet (server/streams).
+      // Logs, exec, attach, port-forward and nodes/proxy go on to the kubelet, pods/proxy and
+      // services/proxy to a pod (server/streams).
       if (isStreamRequest(info)) {
         return await serveStream(req, res, { info, registry: (g, v, p) => this.registry(g, v, p), kubelet: this.kubeletClient, log: this.log });
       }

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Store } from '../storage/store.ts';
 import { ApiServer, type ApiServerOptions } from './apiserver.ts';
+import { serviceNetworkOf } from './apis/core/v1/services.ts';
 import type { StaticToken } from './pipeline/authn.ts';
 import type { AuthenticationOptions } from './auth/services.ts';
 import type { KubeletClientConfig } from './streams/index.ts';
@@ -24,6 +25,14 @@ export interface StartApiServerOptions extends AuthenticationOptions, Pick<ApiSe
   log?: (msg: string) => void;
   /** How the API server reaches kubelets: its client certificate for them, the CA of theirs. */
   kubeletClient?: KubeletClientConfig;
+  /**
+   * kube-apiserver's --service-cluster-ip-range (default 10.96.0.0/12; an IPv4 CIDR of at least 8
+   * addresses and no more than 20 host bits): cluster IPs come from it, the `kubernetes` Service
+   * takes its first address. An invalid value fails the start with upstream's message.
+   */
+  serviceClusterIPRange?: string;
+  /** kube-apiserver's --service-node-port-range ("30000-32767", "30000+2767" or one port; default 30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 export interface RunningApiServer {
@@ -48,8 +57,9 @@ export function advertiseAddressFor(host: string): string | undefined {
 
 export async function startApiServer(opts: StartApiServerOptions): Promise<RunningApiServer> {
   const host = opts.host ?? '127.0.0.1';
+  const serviceNetwork = serviceNetworkOf(opts);
   // The authentication options pass straight through; the listening ones stay here.
-  const api = new ApiServer({ ...opts, serverAddress: `${host}:${opts.port ?? 6443}` });
+  const api = new ApiServer({ ...opts, serviceNetwork, serverAddress: `${host}:${opts.port ?? 6443}` });
   await api.bootstrap();
   const server = opts.tls
     ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, api.app)

@@ -29,6 +29,9 @@ export async function startTestApiServer(opts: {
   tls?: boolean;
   /** More bearer tokens the server accepts besides the admin's (users with fewer rights). */
   tokens?: StaticToken[];
+  /** The service network (--service-cluster-ip-range, --service-node-port-range); defaults as the API server's. */
+  serviceClusterIPRange?: string;
+  serviceNodePortRange?: string;
 } = {}): Promise<TestApiServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'capstan-test-'));
   const store = await openStore(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
@@ -38,6 +41,8 @@ export async function startTestApiServer(opts: {
   const kubeletClient = pki ? await pki.issueClientCert('kube-apiserver-kubelet-client', ['system:masters']) : undefined;
   const api = await startApiServer({
     store, port: 0, log: () => {},
+    ...(opts.serviceClusterIPRange !== undefined ? { serviceClusterIPRange: opts.serviceClusterIPRange } : {}),
+    ...(opts.serviceNodePortRange !== undefined ? { serviceNodePortRange: opts.serviceNodePortRange } : {}),
     ...(kubeletClient ? { kubeletClient } : {}),
     tokens: [{ token, user: { name: 'admin', groups: ['system:masters'] } }, ...(opts.tokens ?? [])],
     ...(pki ? { tls: { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert } } : {}),

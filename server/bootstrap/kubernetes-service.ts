@@ -1,13 +1,11 @@
 // The `kubernetes` Service in the default namespace, as upstream's kube-apiserver keeps it
 // (pkg/controlplane/controller/kubernetesservice): ClusterIP the first address of the service
-// range, port 443 named https targeting the API server's secure port, and an Endpoints object
+// range (--service-cluster-ip-range; 10.96.0.1 by default), port 443 named https targeting the API server's secure port, and an Endpoints object
 // and EndpointSlice of the same name listing the API servers. In-cluster clients find the API
 // there. Several API servers over one store each add their own address.
 import type { KubeObject } from '../apis/types.ts';
 import * as errors from '../../machinery/errors.ts';
 import type { GenericRegistry } from '../registry/generic.ts';
-
-export const KUBERNETES_SERVICE_IP = '10.96.0.1';
 
 interface Registries {
   services: GenericRegistry;
@@ -15,8 +13,11 @@ interface Registries {
   endpointSlices?: GenericRegistry;
 }
 
-/** Creates the Service if it is missing, and puts this server's address into its Endpoints and EndpointSlice. */
-export async function reconcileKubernetesService(r: Registries, address: { ip: string; port: number }): Promise<void> {
+/**
+ * Creates the Service (cluster IP `serviceIP`, the first address of the service range) if it is
+ * missing, and puts this server's address into its Endpoints and EndpointSlice.
+ */
+export async function reconcileKubernetesService(r: Registries, address: { ip: string; port: number }, serviceIP: string): Promise<void> {
   const port = { name: 'https', port: 443, protocol: 'TCP', targetPort: address.port };
   // Read first, as upstream's controller does: creating it again would fail on its own IP.
   const exists = await r.services.get('default', 'kubernetes').then(() => true, (e) => {
@@ -28,7 +29,7 @@ export async function reconcileKubernetesService(r: Registries, address: { ip: s
       await r.services.create('default', {
         apiVersion: 'v1', kind: 'Service',
         metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', clusterIP: KUBERNETES_SERVICE_IP, clusterIPs: [KUBERNETES_SERVICE_IP], ports: [port], sessionAffinity: 'None' },
+        spec: { type: 'ClusterIP', clusterIP: serviceIP, clusterIPs: [serviceIP], ports: [port], sessionAffinity: 'None' },
       } as KubeObject, { fieldManager: 'kube-apiserver' });
     } catch (e) {
       // Another API server over the same store won the race (its create took the IP first).

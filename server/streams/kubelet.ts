@@ -67,14 +67,14 @@ export function kubeletTLS(cfg: KubeletClientConfig): Pick<https.RequestOptions,
 export const KUBELET_DIAL_TIMEOUT_MS = 30_000;
 
 /**
- * Fails a request to a kubelet whose connection is not up (TLS included) in time; once it is, a
- * quiet stream (a log being followed, an idle exec) may stay quiet as long as it likes.
+ * Fails a request to a kubelet (or a pod) whose connection is not up (TLS included) in time; once
+ * it is, a quiet stream (a log being followed, an idle exec) may stay quiet as long as it likes.
  */
-export function dialTimeout(req: ClientRequest, target: string, ms = KUBELET_DIAL_TIMEOUT_MS): void {
+export function dialTimeout(req: ClientRequest, target: string, ms = KUBELET_DIAL_TIMEOUT_MS, tls = true): void {
   req.once('socket', (socket) => {
     const t = setTimeout(() => req.destroy(new Error(`dial tcp ${target}: i/o timeout`)), ms);
     t.unref();
-    socket.once('secureConnect', () => clearTimeout(t));
+    socket.once(tls ? 'secureConnect' : 'connect', () => clearTimeout(t));
     socket.once('close', () => clearTimeout(t));
   });
 }

@@ -2,8 +2,8 @@
 // server's 'upgrade' event with the raw connection, so they are given a response object on that
 // connection and run through the same authentication, authorization and routing as any request.
 // A handler that serves a stream takes the connection over; any other answer is written as a
-// normal response and the connection closed. Then the upgrade-aware proxy to a kubelet, which
-// relays the backend's 101 and the bytes that follow (upstream's UpgradeAwareHandler).
+// normal response and the connection closed. Then the upgrade-aware proxy to a kubelet or a pod,
+// which relays the backend's 101 and the bytes that follow (upstream's UpgradeAwareHandler).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
@@ -68,6 +68,10 @@ export interface BackendTarget {
   /** Path and query on the backend. */
   path: string;
   tls: https.RequestOptions;
+  /** Plain HTTP (a pod) or HTTPS (a kubelet, the default). */
+  scheme?: 'http' | 'https';
+  /** The request headers the backend gets; by default the caller's, as forwardedHeaders keeps them. */
+  headers?: http.OutgoingHttpHeaders;
 }
 
 /** What went wrong before the backend answered (upstream: "error dialing backend: …"). */
@@ -83,11 +87,12 @@ export interface BackendAnswer { status: number; headers: http.IncomingHttpHeade
  */
 export function proxyUpgrade(req: IncomingMessage, target: BackendTarget): Promise<'upgraded' | BackendAnswer> {
   return new Promise((resolve, reject) => {
-    const backend = https.request({
+    const send = target.scheme === 'http' ? http.request : https.request;
+    const backend = send({
       host: target.host, port: target.port, method: req.method, path: target.path, agent: false,
-      headers: forwardedHeaders(req, true), ...target.tls,
+      headers: target.headers ?? forwardedHeaders(req, true), ...(target.scheme === 'http' ? {} : target.tls),
     });
-    dialTimeout(backend, joinHostPort(target.host, target.port));
+    dialTimeout(backend, joinHostPort(target.host, target.port), undefined, target.scheme !== 'http');
     const clientSocket = pending.get(req)?.socket;
     const onClientGone = () => backend.destroy();
     clientSocket?.once('close', onClientGone);

@@ -1,23 +1,144 @@
 // core/v1 Service: upstream's defaults, the IP-family fields the service registry fills in for a
 // single-stack IPv4 cluster, validation, type changes on update, and the allocation of cluster
-// IPs (from SERVICE_CIDR) and node ports (from NODE_PORT_RANGE) through store hooks, so that
-// allocations are unique across concurrent creates and across API server processes
-// (see common/allocator.ts for how the store keeps them).
+// IPs and node ports from the API server's service network (--service-cluster-ip-range,
+// --service-node-port-range) through store hooks, so that allocations are unique across
+// concurrent creates and across API server processes (see common/allocator.ts for how the store
+// keeps them). Each API server binds the resource to its own network (servicesFor), so two API
+// servers in one process may serve different ranges.
 import { FieldPath } from '../../../../machinery/fieldpath.ts';
 import * as field from '../../../../machinery/fieldpath.ts';
 import * as errors from '../../../../machinery/errors.ts';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortNum, nameIsDNS1035Label, validateLabels } from '../../../../machinery/validation.ts';
-import { defineResource, type FieldError, type FinishFunc, type KubeObject, type StoreHookContext } from '../../types.ts';
+import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidIP, isValidPortNum, nameIsDNS1035Label, parseIP, validateLabels } from '../../../../machinery/validation.ts';
+import { defineResource, type FieldError, type FinishFunc, type KubeObject, type ResourceDef, type StoreHookContext } from '../../types.ts';
 import { age, ageColumn, nameColumn } from '../../common/age.ts';
 import { validatePortNumOrName } from '../../common/intstr.ts';
 import { AllocationError, KeyedAllocator, ipv4Range, portRange, type AllocationOwner } from '../../common/allocator.ts';
 import { formatLabels } from '../../common/podtemplate.ts';
 
-/** The cluster's service network (kube-apiserver's --service-cluster-ip-range and --service-node-port-range defaults). */
-export const SERVICE_CIDR = '10.96.0.0/12';
-export const NODE_PORT_RANGE = { first: 30000, last: 32767 } as const;
+// ---- the service network ----
+
+/** A cluster's service network: where cluster IPs and node ports come from. */
+export interface ServiceNetwork {
+  /** The IPv4 service CIDR at its network address, e.g. 10.96.0.0/12. */
+  clusterIPRange: string;
+  /** Node ports, both ends included. */
+  nodePortRange: { first: number; last: number };
+}
+
+/**
+ * Capstan's defaults: kubeadm's service subnet (kube-apiserver's own flag default is 10.0.0.0/24)
+ * and kube-apiserver's --service-node-port-range default.
+ */
+export const DEFAULT_SERVICE_NETWORK: ServiceNetwork = Object.freeze({
+  clusterIPRange: '10.96.0.0/12',
+  nodePortRange: Object.freeze({ first: 30000, last: 32767 }),
+});
+export const SERVICE_CIDR = DEFAULT_SERVICE_NETWORK.clusterIPRange;
+export const NODE_PORT_RANGE = DEFAULT_SERVICE_NETWORK.nodePortRange;
 /** The families this cluster serves: single-stack IPv4. */
 const CLUSTER_FAMILIES = ['IPv4'];
+
+/**
+ * Upstream's validateClusterIPFlags limit without the MultiCIDRServiceAllocator gate (off in
+ * 1.32): at most 20 host bits, so an IPv4 range is a /12 or smaller.
+ */
+const MAX_CIDR_BITS = 20;
+
+/** An IPv4 CIDR read as Go's sloppy ParseCIDR reads it (leading zeros allowed), at its network address. */
+function parseIPv4CIDR(text: string): { network: number; bits: number } | undefined {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const ip = parseIP(m[1]!);
+  const bits = Number(m[2]);
+  if (!ip || ip.v6 || bits > 32) return undefined;
+  const addr = ip.bytes.reduce((acc, b) => acc * 256 + b, 0);
+  const size = 2 ** (32 - bits);
+  return { network: addr - (addr % size), bits };
+}
+
+const intToIPv4 = (n: number): string => [Math.floor(n / 2 ** 24) % 256, Math.floor(n / 2 ** 16) % 256, Math.floor(n / 256) % 256, n % 256].join('.');
+
+/**
+ * kube-apiserver's --service-cluster-ip-range, checked as upstream's option completion and
+ * validation check it (the messages are upstream's): a CIDR, at least 8 addresses, no more than
+ * 20 host bits. Returns the range at its network address ("10.96.0.5/12" is 10.96.0.0/12); an
+ * empty value is the default. Capstan serves single-stack IPv4 only, so an IPv6 or dual-stack
+ * value is refused.
+ */
+export function parseServiceClusterIPRange(value: string): string {
+  if (value.trim() === '') return DEFAULT_SERVICE_NETWORK.clusterIPRange;
+  const entries = value.split(',');
+  if (entries.length > 2) throw new Error('--service-cluster-ip-range must not contain more than two entries');
+  const first = entries[0]!.trim();
+  if (first.includes(':') || entries.length === 2) {
+    throw new Error(`--service-cluster-ip-range ${JSON.stringify(value)}: only a single IPv4 range is served (no IPv6 or dual-stack services)`);
+  }
+  const cidr = parseIPv4CIDR(first);
+  if (!cidr) throw new Error('service-cluster-ip-range[0] is not a valid cidr');
+  if (2 ** (32 - cidr.bits) < 8) {
+    throw new Error('error determining service IP ranges for primary service cidr: the service cluster IP range must be at least 8 IP addresses');
+  }
+  if (32 - cidr.bits > MAX_CIDR_BITS) {
+    throw new Error(`specified --service-cluster-ip-range is too large; for 32-bit addresses, the mask must be >= ${32 - MAX_CIDR_BITS}`);
+  }
+  return `${intToIPv4(cidr.network)}/${cidr.bits}`;
+}
+
+/** Go's strconv.Atoi, with its error text. */
+function atoi(text: string): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax`);
+  const n = BigInt(text);
+  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw new Error(`strconv.Atoi: parsing ${JSON.stringify(text)}: value out of range`);
+  return Number(n);
+}
+
+/**
+ * kube-apiserver's --service-node-port-range, parsed as upstream's PortRange.Set: "a-b", "a+n"
+ * (a to a+n) or a single port, with its messages; an empty value is the default.
+ */
+export function parseServiceNodePortRange(value: string): { first: number; last: number } {
+  const v = value.trim();
+  if (v === '') return { ...DEFAULT_SERVICE_NETWORK.nodePortRange };
+  const hyphen = v.indexOf('-');
+  const plus = v.indexOf('+');
+  let low: number;
+  let high: number;
+  if (hyphen < 0 && plus < 0) {
+    low = high = atoi(v);
+  } else if (hyphen >= 0 && plus < 0) {
+    low = atoi(v.slice(0, hyphen));
+    high = atoi(v.slice(hyphen + 1));
+  } else if (plus >= 0 && hyphen < 0) {
+    low = atoi(v.slice(0, plus));
+    high = low + atoi(v.slice(plus + 1));
+  } else {
+    throw new Error(`unable to parse port range: ${v}`);
+  }
+  if (low > 65535 || high > 65535) throw new Error(`the port range cannot be greater than 65535: ${v}`);
+  if (high < low) throw new Error(`end port cannot be less than start port: ${v}`);
+  return { first: low, last: high };
+}
+
+/** The service network of the flags' values (either may be absent: its default). Throws on an invalid value. */
+export function serviceNetworkOf(flags: { serviceClusterIPRange?: string; serviceNodePortRange?: string } = {}): ServiceNetwork {
+  return {
+    clusterIPRange: parseServiceClusterIPRange(flags.serviceClusterIPRange ?? ''),
+    nodePortRange: parseServiceNodePortRange(flags.serviceNodePortRange ?? ''),
+  };
+}
+
+/**
+ * The address `index` places into a range, as upstream's GetIndexedIP: 1 is the `kubernetes`
+ * Service's IP, 10 is kube-dns's by kubeadm's convention.
+ */
+export function serviceIPAt(cidr: string, index: number): string {
+  const c = parseIPv4CIDR(cidr);
+  if (!c) throw new Error(`${JSON.stringify(cidr)} is not an IPv4 CIDR`);
+  if (!Number.isInteger(index) || index < 0 || index >= 2 ** (32 - c.bits)) {
+    throw new Error(`can't generate IP with index ${index} from subnet. subnet too small. subnet: ${JSON.stringify(`${intToIPv4(c.network)}/${c.bits}`)}`);
+  }
+  return intToIPv4(c.network + index);
+}
 
 export interface ServicePort {
   name?: string; protocol?: string; appProtocol?: string; port?: number; targetPort?: number | string; nodePort?: number;
@@ -357,9 +478,10 @@ const familyErrors = new WeakMap<object, FieldError[]>();
 
 const ownerOf = (svc: Service): AllocationOwner => ({ kind: 'Service', namespace: svc.metadata?.namespace ?? '', name: svc.metadata?.name ?? '', uid: svc.metadata?.uid ?? '' });
 
-/** The allocators of this cluster's service network over one store. */
-export function serviceAllocators(store: StoreHookContext['store']): { ips: KeyedAllocator; ports: KeyedAllocator } {
-  return { ips: new KeyedAllocator(store, ipv4Range(SERVICE_CIDR)), ports: new KeyedAllocator(store, portRange(NODE_PORT_RANGE.first, NODE_PORT_RANGE.last)) };
+/** The allocators of a service network over one store. */
+export function serviceAllocators(store: StoreHookContext['store'], network: ServiceNetwork = DEFAULT_SERVICE_NETWORK): { ips: KeyedAllocator; ports: KeyedAllocator } {
+  const { first, last } = network.nodePortRange;
+  return { ips: new KeyedAllocator(store, ipv4Range(network.clusterIPRange)), ports: new KeyedAllocator(store, portRange(first, last)) };
 }
 
 const invalidService = (svc: Service, errs: FieldError[]) => errors.invalid({ group: '', kind: 'Service' }, svc.metadata?.name ?? '', errs);
@@ -477,8 +599,8 @@ const nodePortsOf = (svc: Service): number[] => {
   return [...out];
 };
 
-async function beginCreate(svc: Service, ctx: StoreHookContext): Promise<FinishFunc> {
-  const { ips, ports } = serviceAllocators(ctx.store);
+async function beginCreate(svc: Service, ctx: StoreHookContext, network: ServiceNetwork): Promise<FinishFunc> {
+  const { ips, ports } = serviceAllocators(ctx.store, network);
   const tx = new Transaction(ownerOf(svc), ctx.dryRun);
   try {
     if (needsClusterIP(svc) && svc.spec?.clusterIPs?.[0] !== 'None') await allocClusterIP(svc, ips, tx);
@@ -491,8 +613,8 @@ async function beginCreate(svc: Service, ctx: StoreHookContext): Promise<FinishF
   return tx.finish;
 }
 
-async function beginUpdate(svc: Service, old: Service, ctx: StoreHookContext): Promise<FinishFunc> {
-  const { ips, ports } = serviceAllocators(ctx.store);
+async function beginUpdate(svc: Service, old: Service, ctx: StoreHookContext, network: ServiceNetwork): Promise<FinishFunc> {
+  const { ips, ports } = serviceAllocators(ctx.store, network);
   const tx = new Transaction(ownerOf(old), ctx.dryRun);
   try {
     // Cluster IPs: allocated when leaving ExternalName, released when becoming it.
@@ -530,9 +652,9 @@ async function beginUpdate(svc: Service, old: Service, ctx: StoreHookContext): P
 }
 
 /** Frees everything a deleted service held. */
-async function afterDelete(svc: Service, ctx: StoreHookContext): Promise<void> {
+async function afterDelete(svc: Service, ctx: StoreHookContext, network: ServiceNetwork): Promise<void> {
   if (ctx.dryRun) return;
-  const { ips, ports } = serviceAllocators(ctx.store);
+  const { ips, ports } = serviceAllocators(ctx.store, network);
   const owner = ownerOf(svc);
   if (needsClusterIP(svc)) for (const ip of svc.spec?.clusterIPs ?? []) if (ip !== 'None') await ips.release(ip, owner);
   for (const p of nodePortsOf(svc)) await ports.release(String(p), owner);
@@ -564,51 +686,63 @@ function externalIP(svc: Service, wide: boolean): string {
 const portString = (ports: ServicePort[] | undefined): string =>
   (ports ?? []).map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol}` : `${p.port}/${p.protocol}`)).join(',');
 
-export const services = defineResource<Service>({
-  group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service',
-  namespaced: true, shortNames: ['svc'], categories: ['all'], model: 'V1Service', returnDeletedObject: true,
-  strategy: {
-    nameValidator: nameIsDNS1035Label,
-    defaults: defaultService,
-    prepareForCreate(svc) {
-      svc.status = { loadBalancer: {} };
-      normalizeClusterIPs(svc);
-      familyErrors.set(svc, initIPFamilyFields(svc));
+/** The Service resource allocating from `network`: each API server registers its own (server/apiserver.ts). */
+export function servicesFor(network: ServiceNetwork): ResourceDef<Service> {
+  return defineResource<Service>({
+    group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service',
+    namespaced: true, shortNames: ['svc'], categories: ['all'], model: 'V1Service', returnDeletedObject: true,
+    strategy: {
+      nameValidator: nameIsDNS1035Label,
+      defaults: defaultService,
+      prepareForCreate(svc) {
+        svc.status = { loadBalancer: {} };
+        normalizeClusterIPs(svc);
+        familyErrors.set(svc, initIPFamilyFields(svc));
+      },
+      prepareForUpdate(svc, old) {
+        svc.status = structuredClone(old.status ?? { loadBalancer: {} });
+        patchAllocatedValues(svc, old);
+        normalizeClusterIPs(svc, old);
+        dropTypeDependentFields(svc, old);
+        familyErrors.set(svc, initIPFamilyFields(svc, old));
+      },
+      validate(svc) {
+        const pending = familyErrors.get(svc) ?? [];
+        familyErrors.delete(svc);
+        // Family errors stand alone, as upstream raises them before validating the rest.
+        return pending.length ? pending : validateService(svc);
+      },
+      validateUpdate: (svc, old) => validateClusterIPsUpdate(svc, old),
     },
-    prepareForUpdate(svc, old) {
-      svc.status = structuredClone(old.status ?? { loadBalancer: {} });
-      patchAllocatedValues(svc, old);
-      normalizeClusterIPs(svc, old);
-      dropTypeDependentFields(svc, old);
-      familyErrors.set(svc, initIPFamilyFields(svc, old));
+    status: {
+      prepareForUpdate(svc, old) {
+        svc.spec = structuredClone(old.spec ?? {});
+      },
     },
-    validate(svc) {
-      const pending = familyErrors.get(svc) ?? [];
-      familyErrors.delete(svc);
-      // Family errors stand alone, as upstream raises them before validating the rest.
-      return pending.length ? pending : validateService(svc);
+    storeHooks: {
+      beginCreate: (svc, ctx) => beginCreate(svc, ctx, network),
+      beginUpdate: (svc, old, ctx) => beginUpdate(svc, old, ctx, network),
+      afterDelete: (svc, ctx) => afterDelete(svc, ctx, network),
     },
-    validateUpdate: (svc, old) => validateClusterIPsUpdate(svc, old),
-  },
-  status: {
-    prepareForUpdate(svc, old) {
-      svc.spec = structuredClone(old.spec ?? {});
+    // Served by server/streams (proxy.ts): any request to one ready endpoint; listed here for discovery.
+    extraSubresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: ['create', 'delete', 'get', 'patch', 'update'] }],
+    table: {
+      columns: [
+        nameColumn,
+        { name: 'Type', type: 'string', description: 'How the service is exposed.' },
+        { name: 'Cluster-IP', type: 'string', description: 'The virtual IP the service answers on inside the cluster.' },
+        { name: 'External-IP', type: 'string', description: 'Addresses the service answers on from outside the cluster.' },
+        { name: 'Port(s)', type: 'string', description: 'The ports the service exposes.' },
+        ageColumn,
+        { name: 'Selector', type: 'string', priority: 1, description: 'The labels of the pods the service routes to.' },
+      ],
+      row: (svc, now) => [
+        svc.metadata?.name ?? '', svc.spec?.type ?? '', svc.spec?.clusterIPs?.[0] ?? '<none>', externalIP(svc, true),
+        portString(svc.spec?.ports) || '<none>', age(svc, now), formatLabels(svc.spec?.selector),
+      ],
     },
-  },
-  storeHooks: { beginCreate, beginUpdate, afterDelete },
-  table: {
-    columns: [
-      nameColumn,
-      { name: 'Type', type: 'string', description: 'How the service is exposed.' },
-      { name: 'Cluster-IP', type: 'string', description: 'The virtual IP the service answers on inside the cluster.' },
-      { name: 'External-IP', type: 'string', description: 'Addresses the service answers on from outside the cluster.' },
-      { name: 'Port(s)', type: 'string', description: 'The ports the service exposes.' },
-      ageColumn,
-      { name: 'Selector', type: 'string', priority: 1, description: 'The labels of the pods the service routes to.' },
-    ],
-    row: (svc, now) => [
-      svc.metadata?.name ?? '', svc.spec?.type ?? '', svc.spec?.clusterIPs?.[0] ?? '<none>', externalIP(svc, true),
-      portString(svc.spec?.ports) || '<none>', age(svc, now), formatLabels(svc.spec?.selector),
-    ],
-  },
-});
+  });
+}
+
+/** Services over the default network (tests and resource lists; an API server binds its own). */
+export const services = servicesFor(DEFAULT_SERVICE_NETWORK);
