@@ -59,7 +59,7 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
         info.subresource = rest[2] ?? '';
         info.parts = rest;
         info.verb = verbFor(method, true, watchPrefix, query);
-        if (info.subresource === '' && info.verb === 'get' && query.get('watch') && isTrue(query.get('watch'))) info.verb = 'watch';
+        if (info.subresource === '' && info.verb === 'get' && queryBool(query, 'watch')) info.verb = 'watch';
         return info;
       }
     }
@@ -74,13 +74,21 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   return info;
 }
 
-const isTrue = (v: string | null) => v === 'true' || v === '1';
+/**
+ * A boolean query parameter as upstream's parameter codec reads one (Convert_Slice_string_To_bool):
+ * absent is false; present is true unless it is "0" or "false" in any case — so the Python
+ * client's `watch=True` is a watch.
+ */
+export function queryBool(query: URLSearchParams, name: string): boolean {
+  const v = query.get(name);
+  return v !== null && v !== '0' && v.toLowerCase() !== 'false';
+}
 
 function verbFor(method: string, hasName: boolean, watchPrefix: boolean, query: URLSearchParams): string {
   switch (method.toUpperCase()) {
     case 'GET':
     case 'HEAD':
-      if (watchPrefix || isTrue(query.get('watch'))) return 'watch';
+      if (watchPrefix || queryBool(query, 'watch')) return 'watch';
       return hasName ? 'get' : 'list';
     case 'POST':
       return 'create';

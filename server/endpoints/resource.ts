@@ -13,7 +13,7 @@ import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts
 import { serveWatch } from './watch.ts';
 import { pruneUnknown } from '../crd/schema.ts';
 import { writeObject } from './respond.ts';
-import type { RequestInfo } from './requestinfo.ts';
+import { queryBool, type RequestInfo } from './requestinfo.ts';
 import type { Admission } from '../pipeline/admission.ts';
 
 export interface ResourceContext {
@@ -262,7 +262,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const patchType = negotiatePatchType(req.headers['content-type'], { strategic: !def.customResource });
       if (sub && !(sub === 'status' && def.status) && !(sub === 'scale' && def.scale)) throw errors.notFound(registry.gr, `${name}/${sub}`);
       const manager = fieldManagerOf(req, q, patchType === 'apply');
-      const force = q.get('force') === 'true';
+      const force = queryBool(q, 'force');
       if (q.get('force') !== null && patchType !== 'apply') {
         throw errors.invalidParams([{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }], 'PatchOptions');
       }
@@ -427,7 +427,7 @@ function deleteOptionsOf(req: Request, ctx: ResourceContext, q: URLSearchParams)
   const orphan = q.get('orphanDependents') ?? body.orphanDependents;
   if (orphan !== null && orphan !== undefined) {
     if (opts.propagationPolicy) throw errors.invalid({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ type: 'FieldValueInvalid', field: 'propagationPolicy', badValue: opts.propagationPolicy, detail: 'orphanDependents and deletionPropagation cannot be both set' }]);
-    opts.orphanDependents = orphan === true || orphan === 'true';
+    opts.orphanDependents = typeof orphan === 'string' ? orphan !== '0' && orphan.toLowerCase() !== 'false' : orphan === true;
   }
   const pre = body.preconditions as { uid?: string; resourceVersion?: string } | undefined;
   if (pre) opts.preconditions = pre;

@@ -8,6 +8,7 @@ import type { KubeObject } from '../apis/types.ts';
 import type { Negotiated } from '../codec/negotiate.ts';
 import { GenericRegistry, parseResourceVersion } from '../registry/generic.ts';
 import { toPartialObjectMetadata, toTable, type IncludeObject } from './table.ts';
+import { queryBool } from './requestinfo.ts';
 
 export interface WatchParams {
   registry: GenericRegistry;
@@ -28,9 +29,9 @@ type EventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
 export async function serveWatch(req: Request, res: Response, p: WatchParams): Promise<void> {
   const { registry, query: q } = p;
   const rvParam = q.get('resourceVersion') ?? '';
-  const allowBookmarks = q.get('allowWatchBookmarks') === 'true' || q.get('allowWatchBookmarks') === '1';
+  const allowBookmarks = queryBool(q, 'allowWatchBookmarks');
   const sendInitialParam = q.get('sendInitialEvents');
-  const sendInitial = sendInitialParam === 'true' || sendInitialParam === '1';
+  const sendInitial = queryBool(q, 'sendInitialEvents');
   const match = q.get('resourceVersionMatch') ?? '';
   if (sendInitialParam !== null && sendInitialParam !== '') {
     if (match !== 'NotOlderThan') {

@@ -1,0 +1,18 @@
+import { describe, it, expect } from 'vitest';
+import { parseRequestInfo, queryBool } from './requestinfo.ts';
+
+describe('boolean query parameters, as upstream parameter codec reads them', () => {
+  it('is true when present unless "0" or "false" in any case', () => {
+    const q = new URLSearchParams('a=true&b=True&c=1&d=&e=yes&f=false&g=FALSE&h=0');
+    expect(['a', 'b', 'c', 'd', 'e'].map((n) => queryBool(q, n))).toEqual([true, true, true, true, true]);
+    expect(['f', 'g', 'h', 'missing'].map((n) => queryBool(q, n))).toEqual([false, false, false, false]);
+  });
+
+  it('makes watch=True (the Python client) a watch and watch=false a list', () => {
+    const verb = (query: string) => parseRequestInfo('GET', '/api/v1/namespaces/d/configmaps', new URLSearchParams(query)).verb;
+    expect(verb('watch=True')).toBe('watch');
+    expect(verb('watch=1')).toBe('watch');
+    expect(verb('watch=false')).toBe('list');
+    expect(verb('watch=0')).toBe('list');
+  });
+});
