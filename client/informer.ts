@@ -213,7 +213,8 @@ export class Informer<T extends KubernetesObject> implements Lister<T> {
   private async watchOnce(signal: AbortSignal): Promise<{ events: number; expired: boolean; error?: Error }> {
     const ac = new AbortController();
     const onAbort = () => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // A factory started on an already-aborted signal stops at once (no abort event will come).
+    if (signal.aborted) ac.abort(); else signal.addEventListener('abort', onAbort, { once: true });
     const out: { events: number; expired: boolean; error?: Error } = { events: 0, expired: false };
     try {
       await this.lw.watch(this.rv, (ev) => {
@@ -378,7 +379,8 @@ export class InformerFactory {
     e.ac = new AbortController();
     const ac = e.ac;
     const onAbort = () => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
+    // A factory started on an already-aborted signal stops at once (no abort event will come).
+    if (signal.aborted) ac.abort(); else signal.addEventListener('abort', onAbort, { once: true });
     e.done = e.informer.run(ac.signal).finally(() => signal.removeEventListener('abort', onAbort));
   }
 
