@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { createHash } from 'node:crypto';
 import { openStore, type SqlStore } from '../storage/index.ts';
 import { startCompactor } from '../storage/compactor.ts';
-import { startApiServer, type RunningApiServer } from '../server/index.ts';
+import { advertiseAddressFor, startApiServer, type RunningApiServer } from '../server/index.ts';
 import { ensurePki } from '../server/pki.ts';
 import { writeKubeconfig } from '../server/kubeconfig.ts';
 import { loadEncryptionConfig, type EncryptionConfig } from '../server/encryption/config.ts';
@@ -19,6 +20,10 @@ import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { COMPONENT_USERS, componentKubeconfig } from './identities.ts';
+import { CLUSTER_DNS_USER, ensureClusterDNSRBAC } from './addons.ts';
+import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
+import { loadKubeConfig, RestClient } from '../client/index.ts';
+import { serviceIPAt, serviceNetworkOf, type ServiceNetwork } from '../server/apis/core/v1/services.ts';
 
 const USAGE = `Usage: capstan <command> [flags]
 
@@ -28,10 +33,15 @@ Commands:
   controller-manager  just the controllers, against --kubeconfig
   scheduler           just the scheduler, against --kubeconfig
   kubelet             one node agent, against --kubeconfig (--node-name, --runtime docker|fake)
+  proxy               the service proxy and cluster DNS of this host, against --kubeconfig
 
 Flags:
   --data-dir DIR        state, certificates and kubeconfig (default ./.capstan)
   --port PORT           API server port (default 6443)
+  --host ADDRESS        the address the API server listens on (default 0.0.0.0, as upstream's
+                        --bind-address: pods reach it through the kubernetes Service)
+  --service-cluster-ip-range CIDR   ClusterIPs (default 10.96.0.0/12; kubernetes gets the 1st, kube-dns the 10th)
+  --service-node-port-range A-B     NodePorts (default 30000-32767)
   --database-url URL    postgres://… : a real PostgreSQL instead of the embedded store
   --nodes N             Docker nodes to run (up): node-0 … with pod CIDRs 10.240.<i>.0/24 (needs Docker:
                         scripts/ensure-docker.sh)
@@ -40,6 +50,11 @@ Flags:
   --node-name NAME      the Node this kubelet registers (kubelet; default: the host name)
   --pod-cidr CIDR       the pod addresses of this node (kubelet; default 10.244.0.0/24)
   --runtime NAME        the container runtime (kubelet): docker, or fake (simulated; the default)
+  --cluster-dns IP      the kube-dns Service's address pods resolve through (kubelet, proxy; default
+                        10.96.0.10)
+  --cluster-domain NAME the cluster's DNS domain (kubelet, proxy, up; default cluster.local)
+  --proxy-mode MODE     iptables (as root) or userspace (NodePorts only); default: iptables when it can
+                        (proxy, up)
   --leader-elect        hold a Lease while running, so replicas take turns (controller-manager, scheduler)
   --use-service-account-credentials  each controller talks as its own ServiceAccount kube-system/<name>
                         (controller-manager; up always does)
@@ -64,7 +79,12 @@ async function main(): Promise<void> {
     options: {
       'data-dir': { type: 'string', default: '.capstan' },
       port: { type: 'string', default: '6443' },
-      host: { type: 'string', default: '127.0.0.1' },
+      host: { type: 'string', default: '0.0.0.0' },
+      'service-cluster-ip-range': { type: 'string' },
+      'service-node-port-range': { type: 'string' },
+      'cluster-dns': { type: 'string' },
+      'cluster-domain': { type: 'string', default: 'cluster.local' },
+      'proxy-mode': { type: 'string', default: 'auto' },
       'database-url': { type: 'string' },
       nodes: { type: 'string', default: '0' },
       'simulated-nodes': { type: 'string', default: '0' },
@@ -118,13 +138,48 @@ async function main(): Promise<void> {
     const kubelet = startKubelet({
       kubeconfig: values.kubeconfig, nodeName, runtime, signal: ac.signal, log,
       ...(values['pod-cidr'] ? { podCIDR: values['pod-cidr'] } : {}),
+      clusterDNS: [values['cluster-dns'] ?? DEFAULT_CLUSTER_DNS], clusterDomain: values['cluster-domain'],
     });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
     await kubelet.done;
     process.exit(0);
   }
+  const proxyMode = values['proxy-mode'];
+  if (proxyMode !== 'auto' && proxyMode !== 'iptables' && proxyMode !== 'userspace') {
+    process.stderr.write(`capstan: --proxy-mode wants auto, iptables or userspace, not ${JSON.stringify(proxyMode)}\n`);
+    process.exit(2);
+  }
+  if (command === 'proxy') {
+    if (!values.kubeconfig) {
+      process.stderr.write('capstan proxy: --kubeconfig is required\n');
+      process.exit(2);
+    }
+    const ac = new AbortController();
+    const nodeName = values['node-name'] ?? hostname();
+    const nodeIP = advertiseAddressFor('0.0.0.0');
+    if (!nodeIP) {
+      process.stderr.write('capstan proxy: this host has no non-loopback IPv4 address for the kube-dns endpoints\n');
+      process.exit(1);
+    }
+    const net = startServiceNetworking({
+      proxyKubeconfig: values.kubeconfig, dnsKubeconfig: values.kubeconfig, signal: ac.signal, log, nodeNames: [nodeName], nodeIP,
+      clusterDNSIP: values['cluster-dns'] ?? DEFAULT_CLUSTER_DNS, clusterDomain: values['cluster-domain']!,
+      clusterTag: clusterTagOf(values.kubeconfig), mode: proxyMode,
+    });
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
+    await net.ready.then(() => log(`capstan proxy: ${net.mode} mode; cluster DNS on port ${net.dnsPort()}`), (e: Error) => { log(`capstan proxy: ${e.message}`); ac.abort(); });
+    await net.done;
+    process.exit(ac.signal.aborted ? 0 : 1);
+  }
   if (command !== 'up' && command !== 'apiserver') {
     process.stderr.write(`capstan: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  let network: ServiceNetwork;
+  try {
+    network = serviceNetworkOf({ serviceClusterIPRange: values['service-cluster-ip-range'], serviceNodePortRange: values['service-node-port-range'] });
+  } catch (e) {
+    log(`capstan: ${(e as Error).message}`);
     process.exit(2);
   }
   const dataDir = path.resolve(values['data-dir']!);
@@ -138,7 +193,14 @@ async function main(): Promise<void> {
   const databaseUrl = values['database-url'];
   const store: SqlStore = await openStore(databaseUrl ? { databaseUrl, logger: log } : { dataDir: path.join(dataDir, 'db'), logger: log });
   const compactor = startCompactor(store, {});
-  const pki = await ensurePki(path.join(dataDir, 'pki'), { hosts: ['localhost', '127.0.0.1', '::1', values.host!, 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local', '10.96.0.1'] });
+  const advertised = advertiseAddressFor(values.host!);
+  const clusterDomain = values['cluster-domain']!;
+  const pki = await ensurePki(path.join(dataDir, 'pki'), {
+    hosts: [
+      'localhost', '127.0.0.1', '::1', values.host!, ...(advertised ? [advertised] : []), 'kubernetes', 'kubernetes.default',
+      'kubernetes.default.svc', `kubernetes.default.svc.${clusterDomain}`, serviceIPAt(network.clusterIPRange, 1),
+    ],
+  });
   let api: RunningApiServer;
   let serving: ServingOptions;
   try {
@@ -151,6 +213,7 @@ async function main(): Promise<void> {
   try {
     api = await startApiServer({
       store: serving.encryption ? new EncryptingStore(store, serving.encryption) : store, host: values.host, port: Number(values.port), log,
+      serviceClusterIPRange: network.clusterIPRange, serviceNodePortRange: values['service-node-port-range'],
       tls: { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert },
       serviceAccountSigningKey: pki.saPrivateKey, ...(values['token-auth-file'] ? { tokenAuthFile: values['token-auth-file'] } : {}),
       // What the API server shows kubelets for logs/exec/port-forward (kubeadm's apiserver-kubelet-client).
@@ -194,8 +257,27 @@ async function main(): Promise<void> {
     await simulated.ready;
     log(`capstan up: ${simulatedNodes} simulated node(s) registered (label node.capstan.dev/simulated=true; they run no containers)`);
   }
+  // Pods on Docker nodes reach Services through this host's proxy and resolve names through the
+  // cluster DNS beside it (a simulated node has no pods to serve).
+  const clusterDNSIP = serviceIPAt(network.clusterIPRange, 10);
+  let networking: RunningServiceNetworking | undefined;
+  if (dockerNodes > 0) {
+    if (!advertised) {
+      log('capstan up: this host has no non-loopback IPv4 address for pods to reach it at');
+      process.exit(1);
+    }
+    await ensureClusterDNSRBAC(new RestClient(loadKubeConfig(kubeconfig), { userAgent: 'capstan-up' }));
+    networking = startServiceNetworking({
+      proxyKubeconfig: await kubeconfigOf('proxy', COMPONENT_USERS.proxy),
+      dnsKubeconfig: await kubeconfigOf('cluster-dns', { user: CLUSTER_DNS_USER, groups: [] }),
+      signal: components.signal, log, nodeNames: Array.from({ length: dockerNodes }, (_, i) => `node-${i}`), nodeIP: advertised,
+      clusterDNSIP, clusterDomain, clusterTag: clusterTagOf(dataDir), mode: proxyMode,
+    });
+    await networking.ready.catch((e: Error) => { log(`capstan up: service networking: ${e.message}`); process.exit(1); });
+    log(`capstan up: service proxy in ${networking.mode} mode; cluster DNS at ${clusterDNSIP} (this host, port ${networking.dnsPort()})`);
+  }
   const docker = dockerNodes > 0
-    ? await startDockerNodes({ kubeconfig, count: dockerNodes, signal: components.signal, log, dataDir })
+    ? await startDockerNodes({ kubeconfig, count: dockerNodes, signal: components.signal, log, dataDir, clusterDNS: [clusterDNSIP], clusterDomain })
       .catch((e: Error) => { log(`capstan up: --nodes ${dockerNodes}: ${e.message}`); process.exit(1); })
     : undefined;
   if (docker) {
@@ -214,6 +296,7 @@ async function main(): Promise<void> {
     await scheduler?.done;
     await simulated?.done;
     await docker?.done;
+    await networking?.done;
     await api.close();
     await serving.audit?.close();
     await compactor.stop();
@@ -222,6 +305,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/** kubeadm's kube-dns address: the tenth of the default service range. */
+const DEFAULT_CLUSTER_DNS = '10.96.0.10';
+
+/** A short name for this cluster's iptables chains, from what identifies it on this host. */
+function clusterTagOf(identity: string): string {
+  return createHash('sha256').update(path.resolve(identity)).digest('hex').slice(0, 8);
 }
 
 /**

@@ -1,6 +1,7 @@
 // Starting the API server: HTTPS with the cluster's certificates (client certificates requested
 // and checked against the CA, so authentication can read them), over any Store.
 import https from 'node:https';
+import tls from 'node:tls';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -62,7 +63,13 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const api = new ApiServer({ ...opts, serviceNetwork, serverAddress: `${host}:${opts.port ?? 6443}` });
   await api.bootstrap();
   const server = opts.tls
-    ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false }, api.app)
+    ? https.createServer({
+      cert: opts.tls.cert, key: opts.tls.key, ca: opts.tls.ca, requestCert: true, rejectUnauthorized: false,
+      // Node's own cipher list, at OpenSSL security level 0: a TLS 1.2 client that sends no
+      // signature_algorithms (busybox wget in pods) implies SHA-1 handshake signatures, which Go's
+      // crypto/tls — upstream's API server — still accepts and OpenSSL 3 refuses at level 1.
+      ciphers: `${tls.DEFAULT_CIPHERS}:@SECLEVEL=0`,
+    }, api.app)
     : http.createServer(api.app);
   // WebSocket and SPDY upgrades (exec, attach, port-forward) go through the same pipeline.
   server.on('upgrade', (req, socket, head) => api.upgrade(req, socket, head));

@@ -17,7 +17,7 @@ const clients = (sys: System) => {
 beforeAll(async () => {
   const databaseUrl = await createDatabaseAt(inject('pgAdminUrl'), 'replicas');
   a = await startSystem({ databaseUrl });
-  b = await startSystem({ databaseUrl, pkiFrom: a.dataDir });
+  b = await startSystem({ databaseUrl, pkiFrom: a.dataDir, serviceClusterIPRange: a.serviceClusterIPRange });
 });
 afterAll(async () => { await a?.stop(); await b?.stop(); });
 

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import https from 'node:https';
 import { freePort } from '../../test/ports.ts';
+import { takeServiceRange } from '../../test/netranges.ts';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -18,11 +19,17 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** Another system's data dir whose certificates this one shares (replicas of one cluster). */
   pkiFrom?: string;
+  /**
+   * The service range (--service-cluster-ip-range). Default: a /24 of its own, since every
+   * cluster's proxy programs this host's iptables; replicas of one cluster pass the first's.
+   */
+  serviceClusterIPRange?: string;
 }
 
 export interface System {
   kubeconfig: string;
   dataDir: string;
+  serviceClusterIPRange: string;
   port: number;
   url: string;
   /** The server's log so far (stderr), for failure reports. */
@@ -41,6 +48,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const port = await freePort();
   const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), opts.command ?? 'up', '--data-dir', dataDir, '--port', String(port)];
   if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
+  const range = opts.serviceClusterIPRange ? { cidr: opts.serviceClusterIPRange, release: () => {} } : takeServiceRange();
+  args.push('--service-cluster-ip-range', range.cidr);
   args.push(...(opts.extraArgs ?? []));
   const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, CAPSTAN_LOG_REQUESTS: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
@@ -50,22 +59,23 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const kubeconfig = path.join(dataDir, 'kubeconfig');
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (proc.exitCode !== null) throw new Error(`capstan exited with ${proc.exitCode}:\n${log}`);
+    if (proc.exitCode !== null) { range.release(); throw new Error(`capstan exited with ${proc.exitCode}:\n${log}`); }
     // `up` says so once its nodes have registered; the API server alone is ready at /readyz.
     const started = (opts.command ?? 'up') === 'up' ? log.includes('Capstan is up') : true;
     if (started && existsSync(kubeconfig) && (await readyz(port, dataDir))) break;
-    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`capstan did not become ready:\n${log}`); }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); range.release(); throw new Error(`capstan did not become ready:\n${log}`); }
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
   return {
-    kubeconfig, dataDir, port, url: `https://127.0.0.1:${port}`, proc,
+    kubeconfig, dataDir, port, url: `https://127.0.0.1:${port}`, proc, serviceClusterIPRange: range.cidr,
     logs: () => log,
     logsFor: (fragment) => log.split('\n').filter((l) => l.includes(fragment)),
     async stop() {
       if (proc.exitCode === null) { proc.kill('SIGTERM'); await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]); }
       if (proc.exitCode === null) { proc.kill('SIGKILL'); await exited; }
       rmSync(dataDir, { recursive: true, force: true });
+      range.release();
     },
     async kill9() {
       proc.kill('SIGKILL');
