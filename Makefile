@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 ARGS ?=
 
-.PHONY: deps docker up test typecheck bench conformance
+.PHONY: deps docker python-client up test typecheck bench conformance
 
 deps:
 	@scripts/ensure-deps.sh
@@ -12,19 +12,23 @@ deps:
 docker:
 	@scripts/ensure-docker.sh
 
+# The official Python client (Debian's python3-kubernetes): the suite's second client library.
+python-client:
+	@scripts/ensure-python-client.sh
+
 up: deps
 	./bin/capstan.js up $(ARGS)
 
 typecheck: deps
 	npx tsc --noEmit -p .
 
-test: deps docker typecheck
+test: deps docker python-client typecheck
 	npx vitest run $(ARGS)
 
 bench: deps
 	node --import tsx bench/index.ts $(ARGS)
 
 # The black-box suite alone, and conformance/REPORT.md from it.
-conformance: deps
+conformance: deps docker python-client
 	npx vitest run conformance --reporter=default --reporter=json --outputFile.json=.conformance.json $(ARGS); \
 	status=$$?; node scripts/conformance-report.mjs .conformance.json conformance/REPORT.md; rm -f .conformance.json; exit $$status
