@@ -41,6 +41,12 @@ function canonical(v: unknown): string {
 }
 
 const rvOf = (row: Row | undefined): bigint => BigInt((row?.rv as string | number | null) ?? 0);
+/**
+ * A key or prefix as SQL may be asked about it. PostgreSQL text holds no NUL, so no stored key has
+ * one, and a name from a request path (where %00 decodes to NUL) must simply find nothing: U+FFFF,
+ * which no valid name holds either, stands in for it.
+ */
+const queryable = (key: string): string => (key.includes('\0') ? key.replaceAll('\0', '\uffff') : key);
 const MAX_UPDATE_ATTEMPTS = 100;
 const CATCH_UP_BATCH = 1_000;
 const TOO_LARGE_RV_WAIT_MS = 3_000;
@@ -150,7 +156,7 @@ export class SqlStore implements Store {
   }
 
   private async getRaw(key: Key): Promise<Raw | undefined> {
-    const [row] = await this.driver.query(queries.get, [key]);
+    const [row] = await this.driver.query(queries.get, [queryable(key)]);
     return row ? { rv: rvOf(row), text: row.value as string } : undefined;
   }
 
@@ -222,7 +228,7 @@ export class SqlStore implements Store {
   }
 
   async count(prefix: KeyPrefix): Promise<number> {
-    const [row] = await this.driver.query(queries.count, [prefix, prefixEnd(prefix)]);
+    const [row] = await this.driver.query(queries.count, [queryable(prefix), prefixEnd(queryable(prefix))]);
     return Number(row?.n ?? 0);
   }
 
@@ -245,7 +251,8 @@ export class SqlStore implements Store {
     }
   }
 
-  async list(prefix: KeyPrefix, opts: ListOptions = {}): Promise<ListResult> {
+  async list(asked: KeyPrefix, opts: ListOptions = {}): Promise<ListResult> {
+    const prefix = queryable(asked);
     const end = prefixEnd(prefix);
     let afterKey = '';
     let at: bigint | undefined; // undefined: the most recent state

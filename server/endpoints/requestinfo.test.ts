@@ -16,3 +16,11 @@ describe('boolean query parameters, as upstream parameter codec reads them', () 
     expect(verb('watch=0')).toBe('list');
   });
 });
+
+describe('request paths', () => {
+  it('reads the decoded path, so an escaped colon in a name is the colon', () => {
+    const info = parseRequestInfo('GET', '/apis/rbac.authorization.k8s.io/v1/clusterroles/system%3Acoredns', new URLSearchParams());
+    expect(info.name).toBe('system:coredns');
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/d/configmaps/bad%zz', new URLSearchParams()).name).toBe('bad%zz');
+  });
+});

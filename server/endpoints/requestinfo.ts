@@ -19,7 +19,9 @@ export interface RequestInfo {
 // Subresources of a namespace that are not namespaced resources (upstream's namespaceSubresources).
 const namespaceSubresources = new Set(['status', 'finalize']);
 
-export function parseRequestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+export function parseRequestInfo(method: string, rawPath: string, query: URLSearchParams): RequestInfo {
+  // Upstream reads the decoded path (Go's URL.Path): a client may escape a name's ':' as %3A.
+  const path = decodedPath(rawPath);
   const info: RequestInfo = {
     isResourceRequest: false, path, verb: method.toLowerCase(), apiPrefix: '', apiGroup: '', apiVersion: '',
     namespace: '', resource: '', subresource: '', name: '', parts: [],
@@ -72,6 +74,14 @@ export function parseRequestInfo(method: string, path: string, query: URLSearchP
   if (rest.length > 3) info.subresource = rest[2]!;
   info.verb = verbFor(method, info.name !== '', watchPrefix, query);
   return info;
+}
+
+function decodedPath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw; // a malformed escape names nothing we serve: it ends in a 404
+  }
 }
 
 /**
