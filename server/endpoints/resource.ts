@@ -249,7 +249,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       if (sub && !(sub === 'status' && def.status) && !custom) throw errors.notFound(registry.gr, `${name}/${sub}`);
       const obj = decodeObject(ctx, req, q);
       const { obj: updated, created } = await registry.update(ns, name, async (cur) => {
-        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, obj, cur, dryRun);
+        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, obj, cur, dryRun, name);
         return structuredClone(obj);
       }, { dryRun, subresource: sub, fieldManager: fieldManagerOf(req, q, false), user: req.user });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, updated);
@@ -289,7 +289,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
         }
         // A patch without an RV applies to whatever is current (upstream retries it on conflict).
         if (next.metadata && cur && (!next.metadata.resourceVersion || sub === 'scale')) next.metadata.resourceVersion = cur.metadata?.resourceVersion;
-        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, next, cur, dryRun);
+        await ctx.admission.admit(cur ? 'UPDATE' : 'CREATE', registry, ns, next, cur, dryRun, name);
         return next;
       }, { dryRun, subresource: sub, allowCreate: patchType === 'apply', applied: patchType === 'apply', fieldManager: manager, user: req.user });
       respondObjects(res, neg, ctx, q, created ? 201 : 200, sub === 'scale' ? scaleOf(def, obj) : obj);
@@ -300,7 +300,7 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       const neg = negotiate(req.headers.accept, { protobuf: true });
       const opts = deleteOptionsOf(req, ctx, q);
       const cur = await registry.get(ns, name);
-      await ctx.admission.admit('DELETE', registry, ns, cur, cur, !!opts.dryRun);
+      await ctx.admission.admit('DELETE', registry, ns, cur, cur, !!opts.dryRun, name);
       const { obj, deleted } = await registry.delete(ns, name, opts);
       // Upstream: 202 only for a pending deletion the client asked to cascade the deprecated way.
       const code = !deleted && opts.orphanDependents === false ? 202 : 200;
@@ -346,8 +346,12 @@ async function serveCreatedSubresource(req: Request, res: Response, ctx: Resourc
   const decoded = decodeBody(req.headers['content-type'], ctx.body, { fieldValidation: fieldValidationOf(q), ...(entry.model ? { model: entry.model } : {}), warn: ctx.warn }).obj;
   const body = checkCreatedTypeMeta(decoded, want, [want, ...(entry.alsoAccepts ?? [])], entry.kind);
   prepareCreatedMeta(body, info.namespace, !!entry.keepsSystemFields);
+  const dryRun = dryRunOf(q);
+  // The body (an Eviction, a TokenRequest, a Binding) goes through admission as a CREATE of the
+  // parent's subresource, as upstream's createHandler admits a NamedCreater's object.
+  await ctx.admission.admit('CREATE', registry, info.namespace, body, undefined, dryRun, info.name);
   const answer = await entry.create!(body, {
-    namespace: info.namespace, name: info.name, dryRun: dryRunOf(q), now: new Date(), ...(req.user ? { user: req.user } : {}),
+    namespace: info.namespace, name: info.name, dryRun, now: new Date(), ...(req.user ? { user: req.user } : {}),
     registry, registryFor: (g, v, p) => registry.registryFor(g, v, p),
   });
   writeCreated(res, neg, answer);

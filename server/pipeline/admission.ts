@@ -1,13 +1,14 @@
 // Admission: the built-in plugins that run after authorization and before the registry writes,
-// in upstream's order (kube-apiserver's default plugin list): NamespaceLifecycle, LimitRanger,
-// ServiceAccount, PodSecurity, ResourceQuota. As upstream, every plugin's mutating step
-// (admit) runs before any plugin's validating step (validate). Priority and
+// in upstream's order (kube-apiserver's ordered plugin list): NamespaceLifecycle, LimitRanger,
+// ServiceAccount, NodeRestriction, PodSecurity, ResourceQuota. As upstream, every plugin's
+// mutating step (admit) runs before any plugin's validating step (validate). Priority and
 // DefaultTolerationSeconds belong to pods and run in the registry (server/apis/core/v1/podadmission.ts).
 import * as errors from '../../machinery/errors.ts';
 import type { KubeObject, RequestUser } from '../apis/types.ts';
 import type { GenericRegistry } from '../registry/generic.ts';
 import { limitRanger } from '../admission/limitranger.ts';
 import { serviceAccount, type ServiceAccountOptions } from '../admission/serviceaccount.ts';
+import { nodeRestriction } from '../admission/noderestriction.ts';
 import { podSecurity } from '../admission/podsecurity/index.ts';
 import { resourceQuota } from '../admission/resourcequota.ts';
 
@@ -26,6 +27,11 @@ export interface AdmissionAttributes {
   operation: Operation;
   registry: GenericRegistry;
   namespace: string;
+  /**
+   * The name the request addresses (upstream's Attributes.GetName): the URL's name, or on a create
+   * the object's; '' when a create names none yet (generateName).
+   */
+  name: string;
   obj: KubeObject;
   old: KubeObject | undefined;
   dryRun: boolean;
@@ -49,7 +55,8 @@ export interface AdmissionPlugin {
 export interface Admission {
   /** The names of the plugins that run, in order. */
   readonly plugins: readonly string[];
-  admit(op: Operation, registry: GenericRegistry, namespace: string, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean): Promise<void>;
+  /** `name`: the name the request addresses (the URL's); by default the object's. */
+  admit(op: Operation, registry: GenericRegistry, namespace: string, obj: KubeObject, old: KubeObject | undefined, dryRun: boolean, name?: string): Promise<void>;
   /** The same chain for one request: its subresource, user and warnings. */
   forRequest(ctx: RequestContext): Admission;
 }
@@ -58,9 +65,10 @@ export function newAdmission(plugins: AdmissionPlugin[], ctx: RequestContext = {
   return {
     plugins: plugins.map((p) => p.name),
     forRequest: (next) => newAdmission(plugins, next),
-    async admit(operation, registry, namespace, obj, old, dryRun) {
+    async admit(operation, registry, namespace, obj, old, dryRun, name) {
       const a: AdmissionAttributes = {
         operation, registry, namespace, obj, old, dryRun,
+        name: name || obj.metadata?.name || '',
         subresource: ctx.subresource ?? '',
         ...(ctx.user ? { user: ctx.user } : {}),
         warn: ctx.warn ?? (() => {}),
@@ -95,7 +103,7 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
       const phase = (ns.status as { phase?: string } | undefined)?.phase;
       if (ns.metadata?.deletionTimestamp || phase === 'Terminating') {
         const message = `unable to create new content in namespace ${a.namespace} because it is being terminated`;
-        const err = errors.forbidden(a.registry.gr, a.obj.metadata?.name ?? a.obj.metadata?.generateName ?? '', message);
+        const err = errors.forbidden(a.registry.gr, a.name || a.obj.metadata?.generateName || '', message);
         err.status.details = { ...err.status.details, causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] };
         throw err;
       }
@@ -104,14 +112,16 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
 }
 
 /** The built-in plugins Capstan serves, in upstream's order. */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'PodSecurity', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'ResourceQuota'] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 /**
- * Plugins off unless enabled. ServiceAccount is on by default upstream, but here it waits for
- * the wiring that turns it on in `capstan up` while the test API servers (which run no service
- * account controller, so their namespaces have no "default" ServiceAccount) turn it off, as
- * upstream's integration test servers do (--disable-admission-plugins=ServiceAccount).
+ * Plugins off unless enabled. (NodeRestriction is off by default upstream, but kubeadm enables it
+ * in every cluster and the Node authorizer relies on it for what depends on the object, so it is
+ * on here.) ServiceAccount is on by default upstream, but here it waits for the wiring that
+ * turns it on in `capstan up` while the test API servers (which run no service account
+ * controller, so their namespaces have no "default" ServiceAccount) turn it off, as upstream's
+ * integration test servers do (--disable-admission-plugins=ServiceAccount).
  */
 export const DEFAULT_OFF_ADMISSION_PLUGINS: readonly AdmissionPluginName[] = ['ServiceAccount'];
 
@@ -130,6 +140,7 @@ export function builtinAdmission(deps: { getNamespace: (name: string) => Promise
     NamespaceLifecycle: () => namespaceLifecycle(deps.getNamespace),
     LimitRanger: () => limitRanger(),
     ServiceAccount: () => serviceAccount(opts.serviceAccount),
+    NodeRestriction: () => nodeRestriction(),
     PodSecurity: () => podSecurity(),
     ResourceQuota: () => resourceQuota(),
   };

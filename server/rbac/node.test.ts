@@ -46,26 +46,35 @@ describe('Node authorizer', () => {
     expect(reason(req('list', 'pods'))).toBe('can only list/watch pods with spec.nodeName field selector');
   });
 
-  it('lets a kubelet update status of, delete and evict only pods bound to it (NodeRestriction)', () => {
-    expect(decision(req('patch', 'pods', { namespace: 'default', name: 'web', subresource: 'status' }))).toBe('Allow');
-    expect(reason(req('update', 'pods', { namespace: 'default', name: 'db', subresource: 'status' }))).toBe('node "n1" can only update pod status for pods with spec.nodeName set to itself');
-    expect(decision(req('delete', 'pods', { namespace: 'default', name: 'web' }))).toBe('Allow');
-    expect(reason(req('delete', 'pods', { namespace: 'default', name: 'db' }))).toBe('node "n1" can only delete pods with spec.nodeName set to itself');
-    expect(decision(req('create', 'pods', { namespace: 'default', name: 'web', subresource: 'eviction' }))).toBe('Allow');
-    expect(decision(req('create', 'pods', { namespace: 'default', name: 'db', subresource: 'eviction' }))).toBe('NoOpinion');
-    expect(decision(req('create', 'pods', { namespace: 'default' }))).toBe('NoOpinion');
+  it('allows pod writes by verb and leaves which pods to NodeRestriction, as upstream', () => {
+    // create and delete (mirror pods), status and eviction: the object decides, in admission.
+    for (const name of ['web', 'db']) {
+      expect(decision(req('patch', 'pods', { namespace: 'default', name, subresource: 'status' }))).toBe('Allow');
+      expect(decision(req('update', 'pods', { namespace: 'default', name, subresource: 'status' }))).toBe('Allow');
+      expect(decision(req('delete', 'pods', { namespace: 'default', name }))).toBe('Allow');
+      expect(decision(req('create', 'pods', { namespace: 'default', name, subresource: 'eviction' }))).toBe('Allow');
+    }
+    expect(decision(req('create', 'pods', { namespace: 'default' }))).toBe('Allow');
+    // Everything else on pods is refused without a reason, falling through to RBAC.
+    expect(node.authorize(req('update', 'pods', { namespace: 'default', name: 'web' }))).toEqual({ decision: 'NoOpinion', reason: '' });
+    expect(decision(req('deletecollection', 'pods', { namespace: 'default' }))).toBe('NoOpinion');
+    expect(decision(req('create', 'pods', { namespace: 'default', name: 'web', subresource: 'binding' }))).toBe('NoOpinion');
     expect(decision(req('get', 'pods', { namespace: 'default', name: 'web', subresource: 'log' }))).toBe('NoOpinion');
+    expect(reason(req('get', 'pods', { namespace: 'default' }))).toBe('No Object name found');
   });
 
-  it('lets a kubelet read and change only its own Node', () => {
+  it('lets a kubelet read only its own Node, and write Nodes by verb', () => {
     expect(decision(req('get', 'nodes', { name: 'n1' }))).toBe('Allow');
     expect(decision(req('create', 'nodes'))).toBe('Allow');
     expect(decision(req('patch', 'nodes', { name: 'n1', subresource: 'status' }))).toBe('Allow');
     expect(reason(req('get', 'nodes', { name: 'n2' }))).toBe("node 'n1' cannot read 'n2', only its own Node object");
     expect(reason(req('list', 'nodes'))).toBe("node 'n1' cannot read all nodes, only its own Node object");
     expect(decision(req('watch', 'nodes', { name: 'n1' }))).toBe('Allow');
-    expect(reason(req('patch', 'nodes', { name: 'n2', subresource: 'status' }))).toBe('node "n1" is not allowed to modify node "n2"');
+    // Which Node a kubelet may change is NodeRestriction's to decide, on the object.
+    expect(decision(req('patch', 'nodes', { name: 'n2', subresource: 'status' }))).toBe('Allow');
+    expect(decision(req('update', 'nodes', { name: 'n2' }))).toBe('Allow');
     expect(decision(req('delete', 'nodes', { name: 'n1' }))).toBe('NoOpinion');
+    expect(decision(req('get', 'nodes', { name: 'n1', subresource: 'status' }))).toBe('NoOpinion');
   });
 
   it('lets a kubelet reach what its pods reference, and nothing else', () => {

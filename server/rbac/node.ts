@@ -1,10 +1,11 @@
 // The Node authorizer (upstream plugin/pkg/auth/authorizer/node, with AuthorizeNodeWithSelectors
-// as 1.32 has it on) plus, in essence, the NodeRestriction admission plugin's name checks: a
-// kubelet (user system:node:<name> in group system:nodes) may read and update only its own Node
-// and Lease, read only the pods bound to it (list/watch with spec.nodeName=<name>), update the
-// status of, delete and evict only those pods, and read only the Secrets, ConfigMaps,
-// PersistentVolumeClaims and ServiceAccount tokens they reference. Everything else a kubelet
-// needs comes from upstream's static node rules. Reasons are upstream's texts.
+// as 1.32 has it on): a kubelet (user system:node:<name> in group system:nodes) may read only its
+// own Node and Lease, read only the pods bound to it (list/watch with spec.nodeName=<name>), and
+// read only the Secrets, ConfigMaps, PersistentVolumeClaims and ServiceAccount tokens they
+// reference. Writes whose limits depend on the object (which pods a node may create, delete, evict
+// or write status for; which Node it may change and how) are allowed here by verb, as upstream's,
+// and judged by the NodeRestriction admission plugin (server/admission/noderestriction.ts).
+// Everything else a kubelet needs comes from upstream's static node rules. Reasons are upstream's.
 import { parseFieldSelector } from '../../machinery/fields.ts';
 import type { RequestUser } from '../apis/types.ts';
 import { nodeRules } from './policy.ts';
@@ -98,24 +99,25 @@ export class NodeAuthorizer {
   }
 
   private node(nodeName: string, attrs: Attributes): DecisionResult {
-    const modify = attrs.verb === 'update' || attrs.verb === 'patch';
-    if (attrs.subresource === '') {
-      if (attrs.verb === 'create') return allow();
-      if (modify) return attrs.name === nodeName ? allow() : noOpinion(`node "${nodeName}" is not allowed to modify node "${attrs.name}"`);
-      if (['get', 'list', 'watch'].includes(attrs.verb)) {
-        // By name, so a kubelet may look for its Node before registering it.
-        if (attrs.name === nodeName) return allow();
-        if (attrs.name === '') return noOpinion(`node '${nodeName}' cannot read all nodes, only its own Node object`);
-        return noOpinion(`node '${nodeName}' cannot read '${attrs.name}', only its own Node object`);
-      }
-    } else if (attrs.subresource === 'status' && modify) {
-      return attrs.name === nodeName ? allow() : noOpinion(`node "${nodeName}" is not allowed to modify node "${attrs.name}"`);
+    switch (attrs.subresource) {
+      case '':
+        switch (attrs.verb) {
+          // NodeRestriction limits a node to creating and changing its own Node.
+          case 'create': case 'update': case 'patch':
+            return allow();
+          case 'get': case 'list': case 'watch':
+            // By name, so a kubelet may look for its Node before registering it.
+            if (attrs.name === nodeName) return allow();
+            if (attrs.name === '') return noOpinion(`node '${nodeName}' cannot read all nodes, only its own Node object`);
+            return noOpinion(`node '${nodeName}' cannot read '${attrs.name}', only its own Node object`);
+        }
+        break;
+      case 'status':
+        // NodeRestriction limits a node to its own Node's status.
+        if (attrs.verb === 'update' || attrs.verb === 'patch') return allow();
+        break;
     }
     return noOpinion();
-  }
-
-  private boundHere(nodeName: string, attrs: Attributes): boolean {
-    return this.graph.pod(attrs.namespace, attrs.name)?.nodeName === nodeName;
   }
 
   private pod(nodeName: string, attrs: Attributes): DecisionResult {
@@ -123,33 +125,36 @@ export class NodeAuthorizer {
       case '':
         switch (attrs.verb) {
           case 'get':
-            if (!attrs.name) return noOpinion('No Object name found');
-            return this.boundHere(nodeName, attrs) ? allow() : noOpinion(`no relationship found between node '${nodeName}' and this object`);
+            return this.podRelated(nodeName, attrs);
           case 'list':
-          case 'watch': {
+          case 'watch':
             if (onlyNode(attrs.fieldSelector, nodeName)) return allow();
-            if (attrs.name) return this.boundHere(nodeName, attrs) ? allow() : noOpinion(`no relationship found between node '${nodeName}' and this object`);
+            // A read of one pod known to be bound here.
+            if (attrs.name) return this.podRelated(nodeName, attrs);
             return noOpinion('can only list/watch pods with spec.nodeName field selector');
-          }
-          case 'delete':
-            return this.boundHere(nodeName, attrs) ? allow() : noOpinion(`node "${nodeName}" can only delete pods with spec.nodeName set to itself`);
+          // Mirror pods: NodeRestriction limits a node to creating and deleting pods bound to itself.
           case 'create':
-            // Only mirror pods of static pods, which Capstan's kubelet does not make.
-            return noOpinion(`node "${nodeName}" can only create mirror pods`);
+          case 'delete':
+            return allow();
         }
         break;
       case 'status':
-        if (attrs.verb === 'update' || attrs.verb === 'patch') {
-          return this.boundHere(nodeName, attrs) ? allow() : noOpinion(`node "${nodeName}" can only update pod status for pods with spec.nodeName set to itself`);
-        }
+        // NodeRestriction limits a node to the status of pods bound to itself.
+        if (attrs.verb === 'update' || attrs.verb === 'patch') return allow();
         break;
       case 'eviction':
-        if (attrs.verb === 'create') {
-          return this.boundHere(nodeName, attrs) ? allow() : noOpinion(`node "${nodeName}" can only evict pods with spec.nodeName set to itself`);
-        }
+        // NodeRestriction limits a node to evicting pods bound to itself.
+        if (attrs.verb === 'create') return allow();
         break;
     }
     return noOpinion();
+  }
+
+  /** Upstream's authorize through the graph, for a pod: bound to this node. */
+  private podRelated(nodeName: string, attrs: Attributes): DecisionResult {
+    if (!attrs.name) return noOpinion('No Object name found');
+    if (this.graph.pod(attrs.namespace, attrs.name)?.nodeName !== nodeName) return noOpinion(`no relationship found between node '${nodeName}' and this object`);
+    return allow();
   }
 }
 

@@ -224,10 +224,10 @@ describe('Node authorizer', () => {
     expect(all.body.message).toBe('pods is forbidden: User "system:node:n1" cannot list resource "pods" in API group "" at the cluster scope: can only list/watch pods with spec.nodeName field selector');
   });
 
-  it('lets a kubelet update the status of its own pods only', async () => {
+  it('lets a kubelet update the status of its own pods only (NodeRestriction refuses the others)', async () => {
     await as('n1').patch('/api/v1/namespaces/team/pods/on-n1/status').send({ status: { phase: 'Running' } }).expect(200);
     const res = await as('n1').patch('/api/v1/namespaces/team/pods/on-n2/status').send({ status: { phase: 'Running' } }).expect(403);
-    expect(res.body.message).toBe('pods "on-n2" is forbidden: User "system:node:n1" cannot patch resource "pods/status" in API group "" in the namespace "team": node "n1" can only update pod status for pods with spec.nodeName set to itself');
+    expect(res.body.message).toBe('pods "on-n2" is forbidden: node "n1" can only update pod status for pods with spec.nodeName set to itself');
   });
 
   it('lets a kubelet register and read its own Node and no other', async () => {
@@ -236,7 +236,9 @@ describe('Node authorizer', () => {
     await as('n1').get('/api/v1/nodes?fieldSelector=metadata.name%3Dn1').expect(200);
     const other = await as('n1').get('/api/v1/nodes/n2').expect(403);
     expect(other.body.message).toBe('nodes "n2" is forbidden: User "system:node:n1" cannot get resource "nodes" in API group "" at the cluster scope: node \'n1\' cannot read \'n2\', only its own Node object');
-    await as('n1').patch('/api/v1/nodes/n2').send({ metadata: { labels: { a: 'b' } } }).expect(403);
+    await as('admin').post('/api/v1/nodes').send({ metadata: { name: 'n2' } }).expect(201);
+    const patched = await as('n1').patch('/api/v1/nodes/n2').send({ metadata: { labels: { a: 'b' } } }).expect(403);
+    expect(patched.body.message).toBe('nodes "n2" is forbidden: node "n1" is not allowed to modify node "n2"');
     await as('n1').get('/api/v1/services').expect(200);
   });
 });

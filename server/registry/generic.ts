@@ -400,7 +400,11 @@ export class GenericRegistry {
 
   /**
    * Read-modify-write of one object. `compute` gets the current object (undefined when missing
-   * and creation is allowed) and returns the desired one; an RV in it is a precondition.
+   * and creation is allowed) and returns the desired one; an RV in it is a precondition. A missing
+   * object that may not be created is 404 before `compute` runs, so neither the patch nor
+   * admission sees it (upstream's Store.Update checks AllowCreateOnUpdate before UpdatedObject,
+   * where the handlers' admission runs). Subresource writes never create (upstream's StatusREST
+   * and ScaleREST pass forceAllowCreate=false).
    */
   async update(
     namespace: string,
@@ -411,7 +415,7 @@ export class GenericRegistry {
     const key = this.key(namespace, name);
     let created = false;
     let result: KubeObject | undefined;
-    const allowCreate = opts.allowCreate ?? this.def.strategy?.allowCreateOnUpdate ?? false;
+    const allowCreate = !opts.subresource && (opts.allowCreate ?? this.def.strategy?.allowCreateOnUpdate ?? false);
     // Store hooks of each attempt; a retried attempt is finished as failed, the last by the outcome.
     const hooks = this.def.storeHooks;
     const finishers: Array<(success: boolean) => Promise<void>> = [];
@@ -421,6 +425,7 @@ export class GenericRegistry {
     };
     try {
       const tryUpdate = async (cur: { obj: StoredObject } | undefined): Promise<StoredObject> => {
+        if (!cur && !allowCreate) throw errors.notFound(this.gr, name);
         const current = cur ? this.withTypeMeta(structuredClone(cur.obj)) : undefined;
         const desired = await compute(current ? structuredClone(current) : undefined);
         const meta = (desired.metadata ??= {});
@@ -429,7 +434,6 @@ export class GenericRegistry {
         }
         meta.name = name;
         if (!current) {
-          if (!allowCreate) throw errors.notFound(this.gr, name);
           created = true;
           await this.admitCreate(namespace, desired, !!opts.dryRun);
           result = opts.applied ? this.prepareCreate(namespace, desired, opts.user) : this.recordManagedFields(undefined, this.prepareCreate(namespace, desired, opts.user), opts.fieldManager, '');
