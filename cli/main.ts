@@ -252,7 +252,7 @@ async function main(): Promise<void> {
     log(`capstan up: --simulated-nodes wants a whole number, not ${JSON.stringify(values['simulated-nodes'])}`);
     process.exit(2);
   }
-  const simulated = simulatedNodes > 0 ? startSimulatedNodes({ kubeconfig, count: simulatedNodes, signal: components.signal, log }) : undefined;
+  const simulated = simulatedNodes > 0 ? startSimulatedNodes({ kubeconfig, count: simulatedNodes, signal: components.signal, log, serveKubeletApi: true }) : undefined;
   if (simulated) {
     await simulated.ready;
     log(`capstan up: ${simulatedNodes} simulated node(s) registered (label node.capstan.dev/simulated=true; they run no containers)`);

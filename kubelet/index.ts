@@ -1,8 +1,11 @@
 // The node agent's entry points: `capstan kubelet` (one node, a given runtime) and
 // `capstan up --simulated-nodes N` (N kwok-style nodes with fake runtimes in this process).
 import type { KubeConfig } from '@kubernetes/client-node';
+import { loadKubeConfig, RestClient } from '../client/index.ts';
 import { KubeletHost, type RunningKubelet } from './kubelet.ts';
 import { FakeRuntime } from './runtime/fake.ts';
+import { startKubeletServer, type RunningKubeletServer } from './server.ts';
+import { selfSignedServingCert } from './server/tls.ts';
 import type { BackoffConfig } from './sync.ts';
 import type { ContainerRuntime } from './runtime/runtime.ts';
 
@@ -85,6 +88,14 @@ export interface SimulatedNodesOptions extends KubeletTimings {
    * httpGet probe could never reach a simulated pod's address).
    */
   probes?: boolean;
+  /**
+   * Serve each node's kubelet API (container logs, exec, attach, port-forward), as Docker nodes do,
+   * so that `kubectl logs / exec / attach / cp` work against simulated pods. The API server must
+   * reach it, so each node then reports a loopback address of its own (simulatedLoopbackIP) where
+   * the system has them (Linux: all of 127.0.0.0/8), else 127.0.0.1, and its server listens there
+   * on a free port. Off: nodes report simulatedNodeIP addresses, which nothing answers on.
+   */
+  serveKubeletApi?: boolean;
 }
 
 /** Node i's pod CIDR: 10.244.i.0/24, continuing into 10.245.0.0/16 and on past 256 nodes. */
@@ -98,18 +109,26 @@ export function simulatedNodeIP(i: number): string {
   return `172.${18 + Math.floor(n / 65536)}.${Math.floor(n / 256) % 256}.${n % 256}`;
 }
 
+/** Node i's address when simulated nodes serve their kubelet API: in 127.18.0.0/16 onwards, numbered as simulatedNodeIP. */
+export function simulatedLoopbackIP(i: number): string {
+  return simulatedNodeIP(i).replace(/^172\./, '127.');
+}
+
 /** N simulated nodes with fake runtimes, sharing one API client, one pod watch and one Lease loop. */
 export function startSimulatedNodes(o: SimulatedNodesOptions): RunningKubelet {
   const prefix = o.namePrefix ?? 'sim';
-  return new KubeletHost({
+  const names = Array.from({ length: o.count }, (_, i) => `${prefix}-${i}`);
+  const runtimes = names.map((_, i) => new FakeRuntime({ podCIDR: simulatedPodCIDR(i) }));
+  const start = (endpoints?: SimulatedEndpoint[]) => new KubeletHost({
     kubeconfig: o.kubeconfig, signal: o.signal, log: o.log, maxConcurrentRequests: o.maxConcurrentRequests,
     statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
-    nodes: Array.from({ length: o.count }, (_, i) => ({
-      nodeName: `${prefix}-${i}`,
-      runtime: new FakeRuntime({ podCIDR: simulatedPodCIDR(i) }),
+    nodes: names.map((nodeName, i) => ({
+      nodeName,
+      runtime: runtimes[i]!,
       podCIDR: simulatedPodCIDR(i),
-      nodeIP: simulatedNodeIP(i),
+      nodeIP: endpoints?.[i]?.address ?? simulatedNodeIP(i),
+      ...(endpoints ? { kubeletPort: endpoints[i]!.server.port } : {}),
       capacity: o.capacity,
       labels: o.labels,
       simulated: true,
@@ -117,4 +136,65 @@ export function startSimulatedNodes(o: SimulatedNodesOptions): RunningKubelet {
       probes: o.probes ?? false,
     })),
   }).start();
+  if (!o.serveKubeletApi) return start();
+  // The servers first: the nodes register with their ports.
+  const serving = serveSimulatedNodes(o, names, runtimes);
+  const running = serving.then((s) => start(s.endpoints));
+  const ready = running.then((k) => k.ready);
+  // Callers learn of a failure to serve from `ready`; `done` always resolves.
+  ready.catch(() => {});
+  return {
+    ready,
+    done: running.then((k) => k.done, () => {}).then(async () => {
+      const s = await serving.catch(() => undefined);
+      if (s) await s.close();
+    }),
+  };
+}
+
+interface SimulatedEndpoint { address: string; server: RunningKubeletServer }
+
+/** One kubelet API server per simulated node, on its own loopback address where the system has them. */
+async function serveSimulatedNodes(o: SimulatedNodesOptions, names: string[], runtimes: FakeRuntime[]): Promise<{ endpoints: SimulatedEndpoint[]; close(): Promise<void> }> {
+  const rest = new RestClient(loadKubeConfig(o.kubeconfig), { userAgent: 'capstan-kubelet' });
+  const endpoints: SimulatedEndpoint[] = [];
+  const close = async () => {
+    await Promise.all(endpoints.map((e) => e.server.close()));
+    rest.close();
+  };
+  try {
+    if (names.length === 0) return { endpoints, close };
+    // One self-signed serving certificate naming every node, where each real kubelet makes its
+    // own: 500 key pairs would add seconds to `capstan up` (kwok, too, serves all its nodes from one
+    // server). The API server verifies kubelets' certificates only when told their CA, as upstream.
+    const tls = await selfSignedServingCert(names[0]!, [...names, ...names.map((_, i) => simulatedLoopbackIP(i)), '127.0.0.1']);
+    const serve = (i: number, address: string) => startKubeletServer({
+      nodeName: names[i]!, runtime: runtimes[i]!, rest, host: address, port: 0, tls, ...(o.log ? { log: o.log } : {}),
+    });
+    let aliases = true;
+    let first: RunningKubeletServer;
+    try {
+      first = await serve(0, simulatedLoopbackIP(0));
+    } catch (e) {
+      // Only 127.0.0.1 on this system (macOS, some sandboxes): every node listens there.
+      if ((e as NodeJS.ErrnoException)?.code !== 'EADDRNOTAVAIL') throw e;
+      aliases = false;
+      first = await serve(0, '127.0.0.1');
+    }
+    endpoints.push({ address: aliases ? simulatedLoopbackIP(0) : '127.0.0.1', server: first });
+    for (let i = 1; i < names.length; i += 16) {
+      const batch = names.slice(i, i + 16).map((_, j) => i + j);
+      const started = await Promise.allSettled(batch.map(async (n) => {
+        const address = aliases ? simulatedLoopbackIP(n) : '127.0.0.1';
+        return { address, server: await serve(n, address) };
+      }));
+      for (const r of started) if (r.status === 'fulfilled') endpoints.push(r.value);
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+    return { endpoints, close };
+  } catch (e) {
+    await close();
+    throw new Error(`simulated nodes cannot serve the kubelet API: ${(e as Error)?.message ?? String(e)}`);
+  }
 }

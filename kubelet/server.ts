@@ -14,7 +14,7 @@ import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { V1Pod } from '@kubernetes/client-node';
 import { encode, isNotFound, type RestClient } from '../client/index.ts';
 import { pods as podsResource } from '../client/resources.ts';
-import type { ContainerRuntime, RuntimePod, StreamIO } from './runtime/runtime.ts';
+import type { ContainerRuntime, RuntimePod } from './runtime/runtime.ts';
 import { containersByName, latestSandbox } from './runtime/runtime.ts';
 import { KubeletAuth } from './server/auth.ts';
 import { logContainerId, logRequestOf } from './server/logs.ts';
@@ -28,14 +28,6 @@ import {
 } from './server/portforward.ts';
 import { selfSignedServingCert } from './server/tls.ts';
 import { chooseSpdyProtocol, serveRemoteCommandSpdy, SPDY_REMOTE_COMMAND_PROTOCOLS } from './server/remotecommandspdy.ts';
-
-/** Runtimes that can attach to a container's main process (not yet part of ContainerRuntime). */
-export interface AttachingRuntime {
-  attach(containerId: string, io: StreamIO, signal: AbortSignal): Promise<void>;
-}
-
-const canAttach = (r: ContainerRuntime): r is ContainerRuntime & AttachingRuntime =>
-  typeof (r as Partial<AttachingRuntime>).attach === 'function';
 
 export interface KubeletServerOptions {
   nodeName: string;
@@ -274,7 +266,6 @@ class KubeletServer {
         return code === 0 ? success() : exitCodeStatus(code, command);
       }
       : async (io, signal) => {
-        if (!canAttach(runtime)) return internalErrorStatus('error attaching to container: the container runtime cannot attach');
         try {
           await runtime.attach(containerId, io, signal);
         } catch (e) {

@@ -1,7 +1,7 @@
 // The contract every ContainerRuntime keeps, run against each implementation:
 // runRuntimeSuite('fake', …) now, runRuntimeSuite('docker', …) with the Docker runtime. Only what
 // the kubelet relies on: sandboxes with IPs from the pod CIDR, the container lifecycle and exit
-// codes, attempts, events, images, exec's exit status, cleanup.
+// codes, attempts, events, images, exec's exit status, attach, cleanup.
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -183,6 +183,25 @@ export function runRuntimeSuite(name: string, o: RuntimeSuiteOptions): void {
       const out = new PassThrough();
       expect(await rt.exec(id, ['sh', '-c', 'exit 3'], { stdout: out, stderr: out }, new AbortController().signal)).toBe(3);
       expect(await rt.exec(id, ['true'], { stdout: out, stderr: out }, new AbortController().signal)).toBe(0);
+      await rt.removePodSandbox(sb.id);
+    });
+
+    it('attaches to a running container\'s main process: stdin into it, its output out', async () => {
+      const pod = testPod();
+      const sb = await rt.runPodSandbox(pod, sandboxConfig(pod), 0);
+      const id = await rt.createContainer(sb, pod, { name: 'c', image: o.image }, { ...config('c', ['cat']), stdin: true });
+      await rt.startContainer(id);
+      const stdin = new PassThrough();
+      const out = new PassThrough();
+      let got = '';
+      out.on('data', (c: Buffer) => { got += c.toString(); });
+      const ac = new AbortController();
+      const attached = rt.attach(id, { stdin, stdout: out, stderr: out }, ac.signal);
+      stdin.write('through attach\n');
+      for (let waited = 0; !got.includes('through attach\n') && waited < exitWithin; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toBe('through attach\n');
+      ac.abort();
+      await attached;
       await rt.removePodSandbox(sb.id);
     });
 

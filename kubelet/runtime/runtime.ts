@@ -2,7 +2,7 @@
 // ImageService, cri-api/pkg/apis/runtime/v1). The kubelet decides; a runtime only executes and
 // reports. A pod is one sandbox (its network identity: the pod IP) plus app containers inside it,
 // which maps onto Docker as a pause-like sandbox container and containers joining its network
-// namespace. Implementations: fake.ts (simulated nodes) and, later, docker/ (dockerode).
+// namespace. Implementations: fake.ts (simulated nodes) and docker/ (the Docker Engine API).
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 
@@ -161,6 +161,11 @@ export interface ContainerRuntime {
   logs(containerId: string, o: LogOptions, out: Writable, signal: AbortSignal): Promise<void>;
   /** Runs a command in a running container; resolves with its exit code. */
   exec(containerId: string, cmd: string[], io: StreamIO, signal: AbortSignal): Promise<number>;
+  /**
+   * Joins the streams of a running container's main process (CRI Attach): its output from now on,
+   * stdin into it when the container keeps stdin open; resolves when it exits or the signal aborts.
+   */
+  attach(containerId: string, io: StreamIO, signal: AbortSignal): Promise<void>;
   portForward(sandboxId: string, port: number, socket: Duplex): Promise<void>;
 
   /** Changes as they happen, until the signal aborts. */

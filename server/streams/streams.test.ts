@@ -19,7 +19,7 @@ import { kubectl } from '../../conformance/harness/kubectl.ts';
 import type { System } from '../../conformance/harness/system.ts';
 import { startKubelet, type ContainerRuntime, type RunningKubelet } from '../../kubelet/index.ts';
 import { startKubeletServer, type RunningKubeletServer } from '../../kubelet/server.ts';
-import { StreamingFakeRuntime } from '../../kubelet/server/fakeruntime.ts';
+import { FakeRuntime } from '../../kubelet/runtime/fake.ts';
 import { ensureDocker, testRuntime } from '../../kubelet/runtime/docker/testing.ts';
 import { ensurePki, type Pki } from '../pki.ts';
 import { startTestApiServer, type TestApiServer } from '../../test/apiserver.ts';
@@ -52,7 +52,7 @@ interface StreamsRuntime {
 async function fakeStreamsRuntime(): Promise<StreamsRuntime> {
   const echo = await startEchoServer();
   const echoPort = (echo.address() as net.AddressInfo).port;
-  const fake = new StreamingFakeRuntime({
+  const fake = new FakeRuntime({
     forwardPort: (_sandbox, port) => (port === ECHO_PORT ? { host: '127.0.0.1', port: echoPort } : undefined),
     pullError: (ref) => (ref.startsWith('missing/') ? 'pull access denied for missing/image, repository does not exist' : undefined),
     absentImages: (ref) => ref.startsWith('missing/'),

@@ -1,3 +1,6 @@
+// The fake runtime's streams: logs as its main process prints them, exec through its shell with
+// real stdin / stdout / stderr, tar for kubectl cp, attach and port-forward. (The runtime contract
+// itself runs in fake.test.ts.)
 import { describe, expect, it } from 'vitest';
 import net from 'node:net';
 import { Duplex, PassThrough, Writable } from 'node:stream';
@@ -5,20 +8,13 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { runRuntimeSuite } from '../runtime/runtime.suite.ts';
-import type { ContainerConfig, Sandbox } from '../runtime/runtime.ts';
-import { rfc3339Nano, StreamingFakeRuntime } from './fakeruntime.ts';
-
-runRuntimeSuite('streaming fake', {
-  make: async () => ({ runtime: new StreamingFakeRuntime(), close: async () => {} }),
-  image: 'busybox',
-  podCIDR: { cidr: '10.244.9.0/24', prefix: '10.244.9.' },
-});
+import type { ContainerConfig, Sandbox } from './runtime.ts';
+import { FakeRuntime, rfc3339Nano } from './fake.ts';
 
 let seq = 0;
 const never = new AbortController().signal;
 
-async function started(rt: StreamingFakeRuntime, argv: string[], extra: Partial<ContainerConfig> = {}): Promise<{ id: string; sandbox: Sandbox }> {
+async function started(rt: FakeRuntime, argv: string[], extra: Partial<ContainerConfig> = {}): Promise<{ id: string; sandbox: Sandbox }> {
   const n = ++seq;
   const pod: V1Pod = { metadata: { name: `p${n}`, namespace: 'default', uid: `uid-${n}` } };
   const sandbox = await rt.runPodSandbox(pod, { hostname: `p${n}`, hostNetwork: false, portMappings: [], labels: {} }, 0);
@@ -39,13 +35,13 @@ function sink(): Writable & { text(): string; bytes(): Buffer } {
   return w;
 }
 
-async function logsOf(rt: StreamingFakeRuntime, id: string, o = {}): Promise<string> {
+async function logsOf(rt: FakeRuntime, id: string, o = {}): Promise<string> {
   const out = sink();
   await rt.logs(id, o, out, never);
   return out.text();
 }
 
-async function run(rt: StreamingFakeRuntime, id: string, cmd: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
+async function run(rt: FakeRuntime, id: string, cmd: string[], stdin?: string): Promise<{ code: number; out: string; err: string }> {
   const out = sink();
   const err = sink();
   const input = stdin === undefined ? undefined : new PassThrough();
@@ -54,9 +50,9 @@ async function run(rt: StreamingFakeRuntime, id: string, cmd: string[], stdin?: 
   return { code, out: out.text(), err: err.text() };
 }
 
-describe('streaming fake runtime: logs', () => {
+describe('fake runtime streams: logs', () => {
   it('records what the main process echoes, when its sleeps say', async () => {
-    const rt = new StreamingFakeRuntime();
+    const rt = new FakeRuntime();
     const { id } = await started(rt, ['sh', '-c', 'echo first; sleep 0.2; echo second; sleep 3600']);
     expect(await logsOf(rt, id)).toBe('first\n');
     await new Promise((r) => setTimeout(r, 300));
@@ -69,7 +65,7 @@ describe('streaming fake runtime: logs', () => {
   });
 
   it('follows until the container exits', async () => {
-    const rt = new StreamingFakeRuntime();
+    const rt = new FakeRuntime();
     const { id } = await started(rt, ['sh', '-c', 'echo a; sleep 0.3; echo b; sleep 0.2']);
     const out = sink();
     await rt.logs(id, { follow: true }, out, never);
@@ -82,9 +78,9 @@ describe('streaming fake runtime: logs', () => {
   });
 });
 
-describe('streaming fake runtime: exec', () => {
+describe('fake runtime streams: exec', () => {
   it('runs a small shell with real output and exit codes', async () => {
-    const rt = new StreamingFakeRuntime();
+    const rt = new FakeRuntime();
     const { id } = await started(rt, ['sleep', '3600']);
     expect(await run(rt, id, ['echo', 'hello', 'there'])).toEqual({ code: 0, out: 'hello there\n', err: '' });
     expect(await run(rt, id, ['sh', '-c', 'printf "%s-%s\\n" a b; exit 7'])).toEqual({ code: 7, out: 'a-b\n', err: '' });
@@ -93,14 +89,14 @@ describe('streaming fake runtime: exec', () => {
     expect((await run(rt, id, ['test', '-d', '/nope'])).code).toBe(1);
     const missing = await run(rt, id, ['cat', '/nope']);
     expect([missing.code, missing.err]).toEqual([1, "cat: can't open '/nope': No such file or directory\n"]);
-    // What the shell does not know runs as the plain fake runtime simulates it.
+    // What the shell does not know succeeds at once in exec.
     expect((await run(rt, id, ['nginx', '-t'])).code).toBe(0);
   });
 
   it('carries files between containers by tar, contents and directories, mounts included', async () => {
     const host = mkdtempSync(path.join(tmpdir(), 'fake-tar-'));
     writeFileSync(path.join(host, 'f.txt'), 'x'.repeat(1000) + '\n');
-    const rt = new StreamingFakeRuntime();
+    const rt = new FakeRuntime();
     const a = await started(rt, ['sleep', '3600'], { mounts: [{ hostPath: host, containerPath: '/data', readOnly: false }] });
     const b = await started(rt, ['sleep', '3600']);
     expect((await run(rt, a.id, ['sh', '-c', 'mkdir -p /data/sub && touch /data/sub/empty'])).code).toBe(0);
@@ -121,9 +117,9 @@ describe('streaming fake runtime: exec', () => {
   });
 });
 
-describe('streaming fake runtime: attach and port-forward', () => {
+describe('fake runtime streams: attach and port-forward', () => {
   it('attach follows new output and echoes stdin into a cat', async () => {
-    const rt = new StreamingFakeRuntime();
+    const rt = new FakeRuntime();
     const { id } = await started(rt, ['cat'], { stdin: true });
     const out = sink();
     const stdin = new PassThrough();
@@ -143,7 +139,7 @@ describe('streaming fake runtime: attach and port-forward', () => {
     const server = net.createServer((c) => c.end('served'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as net.AddressInfo).port;
-    const rt = new StreamingFakeRuntime({ forwardPort: (_sb, p) => (p === 80 ? { host: '127.0.0.1', port } : undefined) });
+    const rt = new FakeRuntime({ forwardPort: (_sb, p) => (p === 80 ? { host: '127.0.0.1', port } : undefined) });
     const { sandbox } = await started(rt, ['sleep', '3600']);
     const [a, b] = socketPair();
     let got = '';
