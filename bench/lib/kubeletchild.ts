@@ -1,0 +1,71 @@
+// The kubelet of bench/kubelet.ts in a process of its own, so that its CPU time and memory are
+// measured apart from the API server's: one Docker kubelet and its HTTPS API, wired as
+// `capstan up --nodes` wires them (kubelet/runtime/docker/nodes.ts), until SIGTERM. It loads
+// kubelet code only. Prints "ready" once its node is registered.
+//   node --import tsx bench/lib/kubeletchild.ts '<ChildConfig as JSON>'
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { loadKubeConfig, RestClient } from '../../client/index.ts';
+import { startKubelet } from '../../kubelet/index.ts';
+import type { DockerEngine } from '../../kubelet/runtime/docker/engine.ts';
+import { dockerRuntimeFor } from '../../kubelet/runtime/docker/nodes.ts';
+import { startKubeletServer } from '../../kubelet/server.ts';
+
+export interface ChildConfig {
+  kubeconfig: string;
+  nodeName: string;
+  /** The Docker owner label: the bench removes every container of it at the end. */
+  owner: string;
+  podCIDR: string;
+  rootDir: string;
+}
+
+/**
+ * Profiling knob (CAPSTAN_BENCH_KUBELET_TRACE=1): counts and times the kubelet's Docker Engine API
+ * calls by endpoint, printed to stderr when the process ends.
+ */
+function traceEngine(engine: DockerEngine): void {
+  const calls = new Map<string, { n: number; ms: number; max: number }>();
+  const request = engine.request.bind(engine);
+  engine.request = async <T>(method: string, p: string, opts?: Parameters<DockerEngine['request']>[2]): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await request<T>(method, p, opts);
+    } finally {
+      const key = `${method} ${p.replace(/[0-9a-f]{64}/g, ':id').replace(/^\/networks\/[^/]+$/, '/networks/:name').replace(/^\/images\/.+\/json$/, '/images/:ref/json')}`;
+      const ms = performance.now() - t0;
+      const c = calls.get(key) ?? { n: 0, ms: 0, max: 0 };
+      calls.set(key, { n: c.n + 1, ms: c.ms + ms, max: Math.max(c.max, ms) });
+    }
+  };
+  process.once('exit', () => {
+    const rows = [...calls].sort((a, b) => b[1].ms - a[1].ms);
+    for (const [k, c] of rows) process.stderr.write(`trace ${k}: ${c.n} calls, ${Math.round(c.ms / c.n)} ms mean, ${Math.round(c.max)} ms max, ${Math.round(c.ms)} ms in all\n`);
+  });
+}
+
+async function main(cfg: ChildConfig): Promise<void> {
+  const log = (m: string) => process.stderr.write(`${m}\n`);
+  const runtime = await dockerRuntimeFor({ nodeName: cfg.nodeName, owner: cfg.owner, podCIDR: cfg.podCIDR, stateDir: path.join(cfg.rootDir, 'runtime'), log });
+  if (process.env.CAPSTAN_BENCH_KUBELET_TRACE) traceEngine(runtime.engine);
+  await runtime.updateRuntimeConfig({ podCIDR: cfg.podCIDR });
+  const rest = new RestClient(loadKubeConfig(cfg.kubeconfig), { userAgent: 'capstan-kubelet' });
+  const server = await startKubeletServer({ nodeName: cfg.nodeName, runtime, rest, port: 0, host: '127.0.0.1', log });
+  const ac = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
+  // The node's address is loopback, where the API server (same machine) reaches its kubelet API.
+  const kubelet = startKubelet({
+    kubeconfig: cfg.kubeconfig, nodeName: cfg.nodeName, runtime, signal: ac.signal, log, podCIDR: cfg.podCIDR,
+    kubeletPort: server.port, rootDir: cfg.rootDir, nodeIP: '127.0.0.1',
+  });
+  if (await kubelet.ready) process.stdout.write('ready\n');
+  await kubelet.done;
+  await server.close();
+  rest.close();
+  runtime.close();
+  process.exit(0);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(JSON.parse(process.argv[2] ?? '{}') as ChildConfig);
+}
