@@ -37,6 +37,15 @@ if ! command -v busybox >/dev/null && [ ! -x /bin/busybox ]; then
   apt_install busybox-static
 fi
 
+# Docker 20.10 can deadlock its network controller (moby/moby#46661): `docker version` still
+# answers, but nothing that touches a network ever returns. Such an engine is restarted.
+if engine_answers && ! timeout 10 docker network ls >/dev/null 2>&1; then
+  echo "capstan: the Docker engine's network calls hang (moby/moby#46661): restarting dockerd" >&2
+  pkill -x dockerd || true
+  for _ in $(seq 1 200); do pgrep -x dockerd >/dev/null || break; sleep 0.1; done
+  pkill -9 -x dockerd || true
+fi
+
 if ! engine_answers; then
   if ! pgrep -x dockerd >/dev/null; then
     echo "capstan: starting dockerd (log: $DOCKERD_LOG)" >&2

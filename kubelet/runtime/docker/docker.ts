@@ -11,7 +11,7 @@
 // each other across nodes, and the host reaches every pod. A pod CIDR outside that network gets
 // a bridge network of its own.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough, Writable, type Duplex } from 'node:stream';
@@ -37,6 +37,17 @@ export const DOCKER_RUNTIME_NAME = 'docker';
 /** Where Docker nodes' pod CIDRs live (`capstan up --nodes N`: node i gets 10.240.i.0/24). */
 export const DOCKER_CLUSTER_CIDR = '10.240.0.0/16';
 export const DOCKER_NETWORK = 'capstan';
+
+// Docker 20.10 (the engine Debian ships) can deadlock its network controller when sandboxes join
+// and leave a network at the same moment (moby/moby#46661): every runtime in this process starts,
+// stops and removes sandboxes one at a time. App containers join the sandbox's namespace, not the
+// network, so they need no such care.
+let sandboxNetworkLane: Promise<unknown> = Promise.resolve();
+function sandboxNetworkChange<T>(op: () => Promise<T>): Promise<T> {
+  const run = sandboxNetworkLane.then(op, op);
+  sandboxNetworkLane = run.catch(() => undefined);
+  return run;
+}
 /** Built by scripts/ensure-docker.sh: busybox whose PID 1 sleeps and leaves on TERM. */
 export const SANDBOX_IMAGE = 'capstan/pause:1';
 /** How long a failed pull of an image we already have keeps us from asking that registry again. */
@@ -69,6 +80,8 @@ export interface DockerRuntimeOptions {
 interface DockerState {
   Status: string;
   Running: boolean;
+  /** The main process on the host (0 once it has ended). */
+  Pid?: number;
   OOMKilled: boolean;
   ExitCode: number;
   Error: string;
@@ -140,6 +153,7 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly unreachable = new Map<string, number>();
   /** Lowering an OOM score needs CAP_SYS_RESOURCE; without it, runc fails the whole container. */
   private readonly minOomScoreAdj: number;
+  private hairpinWarned = false;
 
   constructor(o: DockerRuntimeOptions) {
     if (!o.owner) throw new Error('docker runtime: an owner (the node name) is required');
@@ -303,7 +317,8 @@ export class DockerRuntime implements ContainerRuntime {
         };
         id = await this.createNamed(sandboxName(meta, attempt), body);
         try {
-          await this.engine.request('POST', `/containers/${id}/start`);
+          await sandboxNetworkChange(() => this.engine.request('POST', `/containers/${id}/start`));
+          if (!hostNetwork) await this.enableHairpin(id);
           break;
         } catch (e) {
           await this.forceRemove(id);
@@ -335,7 +350,7 @@ export class DockerRuntime implements ContainerRuntime {
     const members = await this.listOwned([`${LABEL_SANDBOX_ID}=${id}`]);
     // The kubelet stops containers with their grace period first; whatever still runs stops now.
     await Promise.all(members.filter((c) => c.State === 'running' || c.State === 'paused').map((c) => this.stopContainer(c.Id, 0)));
-    await this.stop(id, SANDBOX_GRACE_SECONDS);
+    await sandboxNetworkChange(() => this.stop(id, SANDBOX_GRACE_SECONDS));
   }
 
   async removePodSandbox(id: string): Promise<void> {
@@ -348,7 +363,7 @@ export class DockerRuntime implements ContainerRuntime {
     } catch (e) {
       if (!isDockerNotFound(e)) throw e;
     }
-    await this.forceRemove(id);
+    await sandboxNetworkChange(() => this.forceRemove(id));
     if (uid !== undefined) {
       rmSync(path.join(this.podDir(uid), id), { recursive: true, force: true });
       this.removeIfEmpty(this.podDir(uid));
@@ -437,6 +452,28 @@ export class DockerRuntime implements ContainerRuntime {
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     await this.stop(id, graceSeconds);
+  }
+
+  /**
+   * Hairpin mode on the sandbox's bridge port (upstream kubelet's --hairpin-mode=hairpin-veth),
+   * so that a pod reaches itself through its own Service: the proxy DNATs the packet back to the
+   * port it came in on, which a bridge drops unless hairpin is on. Docker sets it only without
+   * its userland proxy. Best effort: without root the write fails and pods simply lack hairpin.
+   */
+  private async enableHairpin(id: string): Promise<void> {
+    try {
+      const c = await this.engine.request<DockerContainerJSON>('GET', `/containers/${id}/json`);
+      const pid = c.State.Pid;
+      if (!pid) return;
+      const peer = readFileSync(`/proc/${pid}/root/sys/class/net/eth0/iflink`, 'utf8').trim();
+      const veth = readdirSync('/sys/class/net').find((dev) => {
+        try { return readFileSync(`/sys/class/net/${dev}/ifindex`, 'utf8').trim() === peer; } catch { return false; }
+      });
+      if (veth) writeFileSync(`/sys/class/net/${veth}/brport/hairpin_mode`, '1');
+    } catch (e) {
+      if (!this.hairpinWarned) this.log(`docker runtime: cannot set hairpin mode on pod interfaces (${errorMessage(e)}): pods will not reach themselves through their Services`);
+      this.hairpinWarned = true;
+    }
   }
 
   /** docker stop -t: SIGTERM (or the image's STOPSIGNAL), SIGKILL after the grace period; quiet when already stopped or gone. */
