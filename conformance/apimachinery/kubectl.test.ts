@@ -12,10 +12,11 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'capstan-kubectl-'));
 let nsSeq = 0;
 const ns = () => `kc-${process.pid}-${nsSeq++}`;
 
-beforeAll(async () => { sys = await startSystem(); });
-afterAll(async () => { await sys?.stop(); });
+// The same commands on both store backends: the embedded PGlite and a real PostgreSQL.
+describe.each(['embedded', 'postgresql'] as const)('kubectl against Capstan (%s store)', (store) => {
+  beforeAll(async () => { sys = await startSystem({ store }); });
+  afterAll(async () => { await sys?.stop(); });
 
-describe('kubectl against Capstan', () => {
   it('reports a 1.32 server version', async () => {
     const out = await kubectlOk(sys, ['version', '-o', 'json']);
     const v = JSON.parse(out) as { serverVersion: { major: string; minor: string; gitVersion: string } };

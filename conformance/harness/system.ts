@@ -8,13 +8,17 @@ import path from 'node:path';
 import https from 'node:https';
 import { freePort } from '../../test/ports.ts';
 import { takeServiceRange } from '../../test/netranges.ts';
+import { createDatabaseAt } from '../../test/postgres.ts';
+import { inject } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 export interface SystemOptions {
   command?: 'up' | 'apiserver';
-  /** A PostgreSQL URL; unset: the embedded store. */
+  /** A PostgreSQL URL; unset: the embedded store, unless `store` says otherwise. */
   databaseUrl?: string;
+  /** postgresql: a fresh database in the run's PostgreSQL (the suite runs on both backends). */
+  store?: 'embedded' | 'postgresql';
   extraArgs?: string[];
   env?: Record<string, string>;
   /** Another system's data dir whose certificates this one shares (replicas of one cluster). */
@@ -47,7 +51,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   if (opts.pkiFrom) cpSync(path.join(opts.pkiFrom, 'pki'), path.join(dataDir, 'pki'), { recursive: true });
   const port = await freePort();
   const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), opts.command ?? 'up', '--data-dir', dataDir, '--port', String(port)];
-  if (opts.databaseUrl) args.push('--database-url', opts.databaseUrl);
+  const databaseUrl = opts.databaseUrl ?? (opts.store === 'postgresql' ? await createDatabaseAt(inject('pgAdminUrl'), 'conformance') : undefined);
+  if (databaseUrl) args.push('--database-url', databaseUrl);
   const range = opts.serviceClusterIPRange ? { cidr: opts.serviceClusterIPRange, release: () => {} } : takeServiceRange();
   args.push('--service-cluster-ip-range', range.cidr);
   args.push(...(opts.extraArgs ?? []));
