@@ -104,7 +104,7 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
       if (ns.metadata?.deletionTimestamp || phase === 'Terminating') {
         const message = `unable to create new content in namespace ${a.namespace} because it is being terminated`;
         const err = errors.forbidden(a.registry.gr, a.name || a.obj.metadata?.generateName || '', message);
-        err.status.details = { ...err.status.details, causes: [{ reason: 'NamespaceTerminating', message, field: 'metadata.namespace' }] };
+        err.status.details = { ...err.status.details, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${a.namespace} is being terminated`, field: 'metadata.namespace' }] };
         throw err;
       }
     },
