@@ -17,7 +17,7 @@ import { openStore, type SqlStore } from '../storage/index.ts';
 import { TestPostgres } from '../test/postgres.ts';
 import { processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
 import { HttpsLoad, type LoadResult } from './lib/https-load.ts';
-import { fmt, percentile, renderText, type BenchTable } from './lib/report.ts';
+import { fmt, percentile, renderText, type BenchResult, type BenchTable, type MachineLimit, type SloFigure } from './lib/report.ts';
 
 const CLIENTS = 50;
 const OBJECTS = 10_000;
@@ -232,10 +232,40 @@ function tables(stores: ApiFigures[], raw: Rate, load: number): BenchTable[] {
   return [summary, full];
 }
 
+// --- the figures the report's first section sets beside upstream's SLOs and the machine's limits ---
+
+function sloFigures(stores: ApiFigures[]): SloFigure[] {
+  return stores.flatMap((f): SloFigure[] => [
+    { sli: 'api-mutating', measured: `${fmt.ms(f.create.p99Ms)} p99`, ms: f.create.p99Ms, how: `configmap create, ${CLIENTS} clients over HTTPS, ${f.store}` },
+    { sli: 'api-read-resource', measured: `${fmt.ms(f.get.p99Ms)} p99`, ms: f.get.p99Ms, how: `configmap get, ${CLIENTS} clients over HTTPS, ${f.store}` },
+    { sli: 'api-read-resource', measured: `${fmt.ms(f.getAlone.p99Ms)} p99`, ms: f.getAlone.p99Ms, how: `configmap get, 1 client, ${f.store}` },
+    {
+      sli: 'api-read-namespace', measured: `${fmt.ms(f.listConsistent.maxMs)} max of ${LIST_REPS}`, ms: f.listConsistent.maxMs,
+      how: `list of ${num(f.listConsistent.items)} configmaps, rv="", 1 client, ${f.store}`,
+    },
+    {
+      sli: 'api-read-namespace', measured: `${fmt.ms(f.listCached.maxMs)} max of ${LIST_REPS}`, ms: f.listCached.maxMs,
+      how: `list of ${num(f.listCached.items)} configmaps, rv="0" (watch cache), 1 client, ${f.store}`,
+    },
+    {
+      sli: 'watch-latency', measured: `${fmt.ms(f.watch.p99Ms)} p99`, ms: f.watch.p99Ms,
+      how: `create sent → event at each of ${WATCHERS} HTTPS watchers (includes the create itself), ${f.store}`,
+    },
+  ]);
+}
+
+function machineLimits(stores: ApiFigures[], raw: Rate): MachineLimit[] {
+  return [{
+    limit: `raw HTTPS: Express hello-world get, ${CLIENTS} clients`,
+    measured: `${fmt.rate(raw.perSec)}, p99 ${fmt.ms(raw.p99Ms)}`,
+    beside: stores.map((f) => `${f.store}: get ${fmt.rate(f.get.perSec)} (${share(f.get.perSec, raw)}), create ${fmt.rate(f.create.perSec)} (${share(f.create.perSec, raw)})`).join('; '),
+  }];
+}
+
 /** Which stores to run: CAPSTAN_BENCH_API_STORES=postgres,pglite (the default); one of them, e.g. to profile. */
 const storesToRun = () => (process.env.CAPSTAN_BENCH_API_STORES ?? 'postgres,pglite').split(',').map((s) => s.trim());
 
-export async function run(log: (line: string) => void): Promise<BenchTable[]> {
+export async function run(log: (line: string) => void): Promise<BenchResult> {
   const load = loadavg()[0]!;
   const tmp = mkdtempSync(path.join(tmpdir(), 'capstan-bench-api-'));
   try {
@@ -256,7 +286,7 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
         stores.push(await benchApi('PGlite', await openStore({ dataDir: path.join(tmp, 'pglite') }), tls, log));
       }
     }
-    return tables(stores, raw, load);
+    return { tables: tables(stores, raw, load), slos: sloFigures(stores), limits: machineLimits(stores, raw) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
@@ -264,6 +294,6 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const began = performance.now();
-  const tables = await run((line) => process.stderr.write(`  ${((performance.now() - began) / 1_000).toFixed(1)} s  ${line}\n`));
-  for (const t of tables) process.stdout.write(`\n${renderText(t)}\n`);
+  const out = await run((line) => process.stderr.write(`  ${((performance.now() - began) / 1_000).toFixed(1)} s  ${line}\n`));
+  for (const t of out.tables) process.stdout.write(`\n${renderText(t)}\n`);
 }

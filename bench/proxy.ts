@@ -17,7 +17,7 @@ import { iptablesUsable } from '../proxy/iptables/exec.ts';
 import { makeService, makeSlice } from '../proxy/testing.ts';
 import { Testbed, docker, ensurePodNetwork, httpGet } from '../proxy/testbed.ts';
 import { startTestApiServer } from '../test/apiserver.ts';
-import { fmt, percentile, type BenchTable } from './lib/report.ts';
+import { fmt, percentile, type BenchResult, type BenchTable, type MachineLimit, type SloFigure } from './lib/report.ts';
 
 const FILE_MB = 12;
 /** Per path and client, alternating direct / ClusterIP; the median download's rate counts. */
@@ -77,11 +77,14 @@ function runClient(netnsPid: number | undefined, args: string[]): Promise<Record
   });
 }
 
-function skipped(reason: string): BenchTable[] {
-  return [{ title: 'Service proxy', columns: ['figure', 'value'], rows: [['not measured', reason]] }];
+function skipped(reason: string): BenchResult {
+  return { tables: [{ title: 'Service proxy', columns: ['figure', 'value'], rows: [['not measured', reason]] }] };
 }
 
-export async function run(log: (line: string) => void): Promise<BenchTable[]> {
+/** One client's figures, direct and through the ClusterIP, for the report's first section. */
+interface ClientFigures { who: string; mbDirect: number; mbVip: number; connDirect: number; connVip: number; vipP99: number }
+
+export async function run(log: (line: string) => void): Promise<BenchResult> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return skipped('needs root (iptables mode)');
   if (!iptablesUsable()) return skipped('iptables-restore does not work here');
   try {
@@ -131,6 +134,7 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
     const clients: Array<[string, number | undefined]> = [['host', undefined], ['pod', clientPid]];
     const rows: string[][] = [];
     const ratios: number[] = [];
+    const perClient: ClientFigures[] = [];
     for (const [who, pid] of clients) {
       // Warm both paths (ARP, conntrack, page cache), then alternate so that drift hits both alike.
       await runClient(pid, ['bulk', `${direct}/big`, '1']);
@@ -158,6 +162,7 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
         [`connection set-up rate (new connection per GET, ${CONN_CONCURRENCY} at once)`, who, fmt.rate(rate(conn.direct)), fmt.rate(rate(conn.vip)), fmt.pct(rate(conn.vip) / rate(conn.direct)), ''],
         ['GET on a new connection, p50 / p99', who, `${fmt.ms(conn.direct.p50!)} / ${fmt.ms(conn.direct.p99!)}`, `${fmt.ms(conn.vip.p50!)} / ${fmt.ms(conn.vip.p99!)}`, '', ''],
       );
+      perClient.push({ who, mbDirect: tDirect, mbVip: tVip, connDirect: rate(conn.direct), connVip: rate(conn.vip), vipP99: conn.vip.p99! });
     }
 
     // Endpoint change → traffic shift: from the update request until a new connection is answered
@@ -197,7 +202,24 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
     const syncMs = syncs.filter((x) => !x.full).map((x) => x.ms).sort((x, y) => x - y);
     log(`endpoint change → traffic shift: ${shifts.map((s) => s.toFixed(0)).join(', ')} ms; after the watch event: ${proxyShare.map((s) => s.toFixed(0)).join(', ')} ms`);
 
-    return [
+    // What the report's first section sets beside upstream's network SLIs and the machine's limits.
+    const mbps = (x: number) => `${x.toFixed(0)} MB/s`;
+    const slos: SloFigure[] = [
+      {
+        sli: 'network-programming', measured: `${fmt.ms(shifts[shifts.length - 1] ?? NaN)} max of ${shifts.length} (p50 ${fmt.ms(percentile(shifts, 50))})`, ms: shifts[shifts.length - 1] ?? NaN,
+        how: 'EndpointSlice update request → first new connection answered by the new endpoint, iptables mode',
+      },
+      ...perClient.filter((c) => c.who === 'pod').flatMap((c): SloFigure[] => [
+        { sli: 'network-latency', measured: `${fmt.ms(c.vipP99)} p99`, ms: c.vipP99, how: `a pod's GET on a new connection through the ClusterIP, ${CONN_CONCURRENCY} at once for ${CONN_MS / 1_000} s` },
+        { sli: 'service-throughput', measured: `${mbps(c.mbVip)} (${fmt.pct(c.mbVip / c.mbDirect)} of direct)`, how: `a pod's ${FILE_MB} MB GET through the ClusterIP, median of ${DOWNLOADS}` },
+      ]),
+    ];
+    const limits: MachineLimit[] = perClient.flatMap((c) => [
+      { limit: `direct to the pod IP: ${FILE_MB} MB GET, ${c.who} client`, measured: mbps(c.mbDirect), beside: `through the ClusterIP: ${mbps(c.mbVip)} (${fmt.pct(c.mbVip / c.mbDirect)})` },
+      { limit: `direct to the pod IP: a new connection per GET, ${c.who} client`, measured: fmt.rate(c.connDirect), beside: `through the ClusterIP: ${fmt.rate(c.connVip)} (${fmt.pct(c.connVip / c.connDirect)})` },
+    ]);
+
+    const tables: BenchTable[] = [
       {
         title: 'Service proxy (iptables mode): through a ClusterIP versus direct to the pod IP',
         columns: ['figure', 'client', 'direct to pod IP', 'through ClusterIP', 'ClusterIP ÷ direct', 'goal'],
@@ -223,6 +245,7 @@ export async function run(log: (line: string) => void): Promise<BenchTable[]> {
         ],
       },
     ];
+    return { tables, slos, limits };
   } finally {
     ac.abort();
     await proxyDone;
