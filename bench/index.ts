@@ -26,7 +26,11 @@ for (const name of names) {
   if (typeof mod.run !== 'function') continue;
   process.stderr.write(`bench ${name}\n`);
   const t0 = performance.now();
-  const result = resultOf(await mod.run(log));
+  // One benchmark that cannot run (no Docker, say) costs its own section, not the report.
+  const result = await mod.run(log).then(resultOf, (e: unknown) => {
+    process.stderr.write(`bench ${name} failed: ${(e as Error)?.stack ?? String(e)}\n`);
+    return resultOf([{ title: `${name}: did not run`, columns: ['error'], rows: [[(e as Error)?.message ?? String(e)]] }]);
+  });
   const seconds = (performance.now() - t0) / 1_000;
   sections.push({ name, seconds, result });
   for (const t of result.tables) process.stdout.write(`\n${renderText(t)}\n`);
