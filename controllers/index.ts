@@ -18,6 +18,7 @@ import { rootCACertPublisher } from './rootcacertpublisher.ts';
 import { replicaSetController, replicationControllerController } from './replicaset.ts';
 import { endpointsController } from './endpoints.ts';
 import { endpointSliceController } from './endpointslice.ts';
+import { endpointSliceMirroringController } from './endpointslicemirroring.ts';
 import { deploymentController } from './deployment/index.ts';
 import { jobController } from './job/index.ts';
 import { cronJobController } from './cronjob.ts';
@@ -37,6 +38,7 @@ export { rootCACertPublisher } from './rootcacertpublisher.ts';
 export { replicaSetController, replicationControllerController } from './replicaset.ts';
 export { endpointsController } from './endpoints.ts';
 export { endpointSliceController } from './endpointslice.ts';
+export { endpointSliceMirroringController } from './endpointslicemirroring.ts';
 export { deploymentController } from './deployment/index.ts';
 export { jobController } from './job/index.ts';
 export { cronJobController } from './cronjob.ts';
@@ -52,7 +54,7 @@ export function defaultControllers(): Controller[] {
   return [
     namespaceController, serviceAccountsController, garbageCollector(), rootCACertPublisher(),
     nodeLifecycleController(), taintEvictionController(), disruptionController(),
-    replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController,
+    replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController, endpointSliceMirroringController,
     deploymentController(), jobController(), cronJobController(), ttlAfterFinishedController(),
     statefulSetController(), daemonSetController(), clusterRoleAggregationController(), resourceQuotaController(),
   ];
@@ -78,6 +80,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   replicationcontroller: 'replication-controller',
   endpoint: 'endpoint-controller',
   endpointslice: 'endpointslice-controller',
+  endpointslicemirroring: 'endpointslicemirroring-controller',
   deployment: 'deployment-controller',
   job: 'job-controller',
   'cronjob-controller': 'cronjob-controller',

@@ -161,6 +161,16 @@ describe('Services: ClusterIP through the proxy and the cluster DNS', () => {
     }
   }, 120_000);
 
+  it('reaches a service without a selector through hand-written Endpoints, mirrored into EndpointSlices', async () => {
+    const ip = (await readyPods())[0]!.ip;
+    await apply(service('manual', { ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
+    await apply({ apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'manual', namespace: NS }, subsets: [{ addresses: [{ ip }], ports: [{ name: 'http', port: 8080 }] }] });
+    const page = await eventually(async () => (await hits('http://manual/', 3)).find((p) => p.startsWith('web-')), 30_000);
+    expect(page).toMatch(/^web-/);
+    const managers = await kubectlOk(sys, ['get', 'endpointslices', '-n', NS, '-l', 'kubernetes.io/service-name=manual', '-o', 'jsonpath={.items[*].metadata.labels.endpointslice\\.kubernetes\\.io/managed-by}']);
+    expect(managers.trim()).toBe('endpointslicemirroring-controller.k8s.io');
+  }, 60_000);
+
   it('resolves a headless service to every ready pod IP', async () => {
     await apply(service('web-headless', { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] }));
     const ips = (await readyPods()).map((p) => p.ip);
