@@ -364,7 +364,11 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     const pg = await TestPostgres.start({ fsync: true });
     try {
       const store = await openStore({ databaseUrl: await pg.createDatabase('bench_kubelet') });
-      const server = await startApiServer({ store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }] });
+      const server = await startApiServer({
+        store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
+        // No ServiceAccount controller runs here to make the default ServiceAccounts admission looks for.
+        admission: { disable: ['ServiceAccount'] },
+      });
       const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
       const kubeconfig = path.join(tmp, 'kubeconfig');
       writeFileSync(kubeconfig, kc.exportConfig());

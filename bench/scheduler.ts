@@ -101,7 +101,11 @@ async function runOnce(
   name: string, store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, streaming: boolean,
   log: (l: string) => void, dbCpuMs: () => number,
 ): Promise<Run> {
-  const server = await startApiServer({ store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }] });
+  const server = await startApiServer({
+    store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
+    // No ServiceAccount controller runs here to make the default ServiceAccounts admission looks for.
+    admission: { disable: ['ServiceAccount'] },
+  });
   const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
   const rest = new RestClient(kc);
   const ac = new AbortController();
@@ -163,7 +167,11 @@ async function runOnce(
 async function runDeployment(
   store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, log: (l: string) => void, dbCpuMs: () => number,
 ): Promise<Run> {
-  const server = await startApiServer({ store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }] });
+  const server = await startApiServer({
+    store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
+    // No ServiceAccount controller runs here to make the default ServiceAccounts admission looks for.
+    admission: { disable: ['ServiceAccount'] },
+  });
   const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
   const rest = new RestClient(kc);
   const ac = new AbortController();

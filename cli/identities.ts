@@ -30,3 +30,11 @@ export async function componentKubeconfig(o: {
   });
   return file;
 }
+
+/**
+ * Each kubelet's kubeconfig, as kubeadm's kubelet.conf: `<dataDir>/components/kubelet-<node>.kubeconfig`
+ * with a certificate for system:node:<node> in system:nodes, issued when the node starts.
+ */
+export function kubeletKubeconfigs(o: { pki: Pki; dataDir: string; server: string }): (nodeName: string) => Promise<string> {
+  return (nodeName) => componentKubeconfig({ ...o, file: `kubelet-${nodeName}`, identity: nodeUser(nodeName) });
+}

@@ -19,7 +19,7 @@ import { serviceAccountTokensController } from '../controllers/serviceaccounttok
 import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
-import { COMPONENT_USERS, componentKubeconfig } from './identities.ts';
+import { COMPONENT_USERS, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
 import { CLUSTER_DNS_USER, ensureClusterDNSRBAC } from './addons.ts';
 import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
 import { loadKubeConfig, RestClient } from '../client/index.ts';
@@ -252,7 +252,11 @@ async function main(): Promise<void> {
     log(`capstan up: --simulated-nodes wants a whole number, not ${JSON.stringify(values['simulated-nodes'])}`);
     process.exit(2);
   }
-  const simulated = simulatedNodes > 0 ? startSimulatedNodes({ kubeconfig, count: simulatedNodes, signal: components.signal, log, serveKubeletApi: true }) : undefined;
+  // Each kubelet talks as its own Node, as kubeadm's kubelet.conf makes it: system:node:<name> in system:nodes.
+  const kubeletKubeconfigFor = kubeletKubeconfigs({ pki, dataDir, server });
+  const simulated = simulatedNodes > 0
+    ? startSimulatedNodes({ kubeconfigFor: kubeletKubeconfigFor, count: simulatedNodes, signal: components.signal, log, serveKubeletApi: true })
+    : undefined;
   if (simulated) {
     await simulated.ready;
     log(`capstan up: ${simulatedNodes} simulated node(s) registered (label node.capstan.dev/simulated=true; they run no containers)`);
@@ -277,7 +281,7 @@ async function main(): Promise<void> {
     log(`capstan up: service proxy in ${networking.mode} mode; cluster DNS at ${clusterDNSIP} (this host, port ${networking.dnsPort()})`);
   }
   const docker = dockerNodes > 0
-    ? await startDockerNodes({ kubeconfig, count: dockerNodes, signal: components.signal, log, dataDir, clusterDNS: [clusterDNSIP], clusterDomain })
+    ? await startDockerNodes({ kubeconfigFor: kubeletKubeconfigFor, count: dockerNodes, signal: components.signal, log, dataDir, clusterDNS: [clusterDNSIP], clusterDomain })
       .catch((e: Error) => { log(`capstan up: --nodes ${dockerNodes}: ${e.message}`); process.exit(1); })
     : undefined;
   if (docker) {

@@ -1,6 +1,6 @@
 // The node agent's entry points: `capstan kubelet` (one node, a given runtime) and
 // `capstan up --simulated-nodes N` (N kwok-style nodes with fake runtimes in this process).
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { loadKubeConfig, RestClient } from '../client/index.ts';
 import { KubeletHost, type RunningKubelet } from './kubelet.ts';
 import { FakeRuntime } from './runtime/fake.ts';
@@ -70,8 +70,19 @@ export function startKubelet(o: StartKubeletOptions): RunningKubelet {
   }).start();
 }
 
+/** A node's own credential (a kubeconfig file or object), by node name. */
+export type KubeconfigFor = (nodeName: string) => Promise<string | KubeConfig>;
+
 export interface SimulatedNodesOptions extends KubeletTimings {
-  kubeconfig: string | KubeConfig;
+  /** The credential all nodes share (kwok-style), unless `kubeconfigFor` gives each its own. */
+  kubeconfig?: string | KubeConfig;
+  /**
+   * Each node's own credential, as each real kubelet has (kubeadm's kubelet.conf: a certificate for
+   * system:node:<name> in system:nodes): the node then reads and writes only as that node, held to
+   * what the Node authorizer and NodeRestriction allow it, and its kubelet API asks its TokenReviews
+   * and SubjectAccessReviews with it (as upstream's kubelet uses its own client for those webhooks).
+   */
+  kubeconfigFor?: KubeconfigFor;
   count: number;
   signal: AbortSignal;
   /** Nodes are `<prefix>-0` … `<prefix>-<count-1>`; default "sim". */
@@ -114,18 +125,24 @@ export function simulatedLoopbackIP(i: number): string {
   return simulatedNodeIP(i).replace(/^172\./, '127.');
 }
 
-/** N simulated nodes with fake runtimes, sharing one API client, one pod watch and one Lease loop. */
+/**
+ * N simulated nodes with fake runtimes in one KubeletHost: one Lease loop and one status loop; one
+ * API client and one pod watch for all when they share a credential, one each under `kubeconfigFor`.
+ */
 export function startSimulatedNodes(o: SimulatedNodesOptions): RunningKubelet {
   const prefix = o.namePrefix ?? 'sim';
   const names = Array.from({ length: o.count }, (_, i) => `${prefix}-${i}`);
   const runtimes = names.map((_, i) => new FakeRuntime({ podCIDR: simulatedPodCIDR(i) }));
-  const start = (endpoints?: SimulatedEndpoint[]) => new KubeletHost({
-    kubeconfig: o.kubeconfig, signal: o.signal, log: o.log, maxConcurrentRequests: o.maxConcurrentRequests,
+  if (!o.kubeconfig && !o.kubeconfigFor) throw new Error('simulated nodes need a kubeconfig or kubeconfigFor');
+  let host: RunningKubelet | undefined;
+  const start = (credentials?: Array<string | KubeConfig>, endpoints?: SimulatedEndpoint[]) => (host = new KubeletHost({
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), signal: o.signal, log: o.log, maxConcurrentRequests: o.maxConcurrentRequests,
     statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
     nodes: names.map((nodeName, i) => ({
       nodeName,
       runtime: runtimes[i]!,
+      ...(credentials ? { kubeconfig: credentials[i]! } : {}),
       podCIDR: simulatedPodCIDR(i),
       nodeIP: endpoints?.[i]?.address ?? simulatedNodeIP(i),
       ...(endpoints ? { kubeletPort: endpoints[i]!.server.port } : {}),
@@ -135,32 +152,53 @@ export function startSimulatedNodes(o: SimulatedNodesOptions): RunningKubelet {
       recordEvents: o.recordEvents ?? false,
       probes: o.probes ?? false,
     })),
-  }).start();
-  if (!o.serveKubeletApi) return start();
-  // The servers first: the nodes register with their ports.
-  const serving = serveSimulatedNodes(o, names, runtimes);
-  const running = serving.then((s) => start(s.endpoints));
+  }).start());
+  if (!o.serveKubeletApi && !o.kubeconfigFor) return start();
+  // Credentials first, then the servers (which ask reviews with them): the nodes register with their ports.
+  const prepared = (async () => {
+    const credentials = o.kubeconfigFor ? await credentialsOf(names, o.kubeconfigFor) : undefined;
+    // The kubelet API reads pods from the kubelet's own watch, as upstream's reads its pod manager.
+    const pod = (nodeName: string, namespace: string, name: string) => host?.pod?.(nodeName, namespace, name);
+    const serving = o.serveKubeletApi ? await serveSimulatedNodes(o, names, runtimes, credentials, pod) : undefined;
+    return { credentials, serving };
+  })();
+  const running = prepared.then((p) => start(p.credentials, p.serving?.endpoints));
   const ready = running.then((k) => k.ready);
-  // Callers learn of a failure to serve from `ready`; `done` always resolves.
+  // Callers learn of a failure to start from `ready`; `done` always resolves.
   ready.catch(() => {});
   return {
     ready,
     done: running.then((k) => k.done, () => {}).then(async () => {
-      const s = await serving.catch(() => undefined);
-      if (s) await s.close();
+      const s = await prepared.catch(() => undefined);
+      if (s?.serving) await s.serving.close();
     }),
+    pod: (nodeName, namespace, name) => host?.pod?.(nodeName, namespace, name),
   };
+}
+
+/** Every node's credential, a few at a time (each may issue a certificate and write a file). */
+async function credentialsOf(names: string[], kubeconfigFor: KubeconfigFor): Promise<Array<string | KubeConfig>> {
+  const out: Array<string | KubeConfig> = [];
+  for (let i = 0; i < names.length; i += 16) {
+    out.push(...await Promise.all(names.slice(i, i + 16).map((n) => kubeconfigFor(n))));
+  }
+  return out;
 }
 
 interface SimulatedEndpoint { address: string; server: RunningKubeletServer }
 
 /** One kubelet API server per simulated node, on its own loopback address where the system has them. */
-async function serveSimulatedNodes(o: SimulatedNodesOptions, names: string[], runtimes: FakeRuntime[]): Promise<{ endpoints: SimulatedEndpoint[]; close(): Promise<void> }> {
-  const rest = new RestClient(loadKubeConfig(o.kubeconfig), { userAgent: 'capstan-kubelet' });
+async function serveSimulatedNodes(
+  o: SimulatedNodesOptions, names: string[], runtimes: FakeRuntime[], credentials: Array<string | KubeConfig> | undefined,
+  pod: (nodeName: string, namespace: string, name: string) => V1Pod | undefined,
+): Promise<{ endpoints: SimulatedEndpoint[]; close(): Promise<void> }> {
+  // Each node's server asks its reviews with the node's own credential; shared nodes share one client.
+  const shared = credentials ? undefined : new RestClient(loadKubeConfig(o.kubeconfig!), { userAgent: 'capstan-kubelet' });
+  const clients: RestClient[] = shared ? [shared] : [];
   const endpoints: SimulatedEndpoint[] = [];
   const close = async () => {
     await Promise.all(endpoints.map((e) => e.server.close()));
-    rest.close();
+    for (const c of clients) c.close();
   };
   try {
     if (names.length === 0) return { endpoints, close };
@@ -168,9 +206,15 @@ async function serveSimulatedNodes(o: SimulatedNodesOptions, names: string[], ru
     // own: 500 key pairs would add seconds to `capstan up` (kwok, too, serves all its nodes from one
     // server). The API server verifies kubelets' certificates only when told their CA, as upstream.
     const tls = await selfSignedServingCert(names[0]!, [...names, ...names.map((_, i) => simulatedLoopbackIP(i)), '127.0.0.1']);
-    const serve = (i: number, address: string) => startKubeletServer({
-      nodeName: names[i]!, runtime: runtimes[i]!, rest, host: address, port: 0, tls, ...(o.log ? { log: o.log } : {}),
-    });
+    const serve = (i: number, address: string) => {
+      let rest = shared;
+      if (!rest) clients.push((rest = new RestClient(loadKubeConfig(credentials![i]!), { userAgent: 'capstan-kubelet' })));
+      const nodeName = names[i]!;
+      return startKubeletServer({
+        nodeName, runtime: runtimes[i]!, rest, host: address, port: 0, tls, ...(o.log ? { log: o.log } : {}),
+        getPod: async (namespace, name) => pod(nodeName, namespace, name),
+      });
+    };
     let aliases = true;
     let first: RunningKubeletServer;
     try {

@@ -1,8 +1,12 @@
 // The kubelet: registers its Node, keeps its status and Lease fresh, and runs the pods bound to it.
-// One KubeletHost runs any number of nodes in one process over shared machinery — one API client,
-// one pod informer dispatching by spec.nodeName, one node informer, one Lease loop, one node
-// status loop — so that `--simulated-nodes 500` costs 500 small objects, not 500 watches. A real
-// node is a host with one node (and a field selector on spec.nodeName).
+// One KubeletHost runs any number of nodes in one process over shared loops — one Lease loop, one
+// node status loop, one limit on requests in flight. What a node reads and writes goes through
+// the API client of its credential: nodes given one credential together (an admin kubeconfig,
+// kwok-style) share one client, one pod watch dispatching by spec.nodeName, one node watch and
+// one Service watch, so that `--simulated-nodes 500` costs 500 small objects, not 500 watches; a
+// node with a credential of its own (upstream's kubelet.conf, system:node:<name>) reads through
+// it only what the Node authorizer gives a kubelet: its pods (spec.nodeName=<name>), its Node
+// (metadata.name=<name>), Services, and the objects its pods reference.
 import { randomUUID, createHash } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { readFileSync, statfsSync } from 'node:fs';
@@ -28,6 +32,11 @@ import type { ContainerRuntime } from './runtime/runtime.ts';
 export interface KubeletNodeOptions {
   nodeName: string;
   runtime: ContainerRuntime;
+  /**
+   * The node's own credential (upstream's --kubeconfig: kubeadm's kubelet.conf, a client
+   * certificate for system:node:<name> in system:nodes); default: the host's.
+   */
+  kubeconfig?: string | KubeConfig;
   /** Default: this machine's CPUs, memory and disk (simulated nodes: see SIMULATED_CAPACITY), 110 pods. */
   capacity?: Record<string, string>;
   /** Used when the Node has no spec.podCIDR of its own; default 10.244.0.0/24. */
@@ -60,7 +69,8 @@ export interface KubeletNodeOptions {
 }
 
 export interface KubeletHostOptions {
-  kubeconfig: string | KubeConfig;
+  /** The credential of the nodes that have none of their own. */
+  kubeconfig?: string | KubeConfig;
   nodes: KubeletNodeOptions[];
   signal: AbortSignal;
   log?: (msg: string) => void;
@@ -82,8 +92,13 @@ export interface KubeletHostOptions {
 export interface RunningKubelet {
   /** Resolves once every loop has stopped after the signal aborted. */
   done: Promise<void>;
-  /** Resolves once every node is registered and the pod informer has synced (false: aborted first). */
+  /** Resolves once every node is registered and the pod informers have synced (false: aborted first). */
   ready: Promise<boolean>;
+  /**
+   * The pod of that name bound to the node, as its kubelet last saw it (upstream's pod manager,
+   * which the kubelet's API reads instead of asking the API server).
+   */
+  pod?(nodeName: string, namespace: string, name: string): V1Pod | undefined;
 }
 
 /** Simulated nodes' default capacity: a large machine, kwok-style. */
@@ -172,12 +187,16 @@ class NodeAgent {
   private reported: V1NodeStatus | undefined;
   private reportedAt = 0;
 
-  constructor(opts: KubeletNodeOptions, private readonly host: KubeletHost) {
+  /** The writer of this node's pods' status, through the node's own client. */
+  readonly statusManager: PodStatusManager;
+
+  constructor(opts: KubeletNodeOptions, private readonly host: KubeletHost, readonly session: ApiSession) {
     this.cfg = nodeConfigOf(opts);
     this.runtime = opts.runtime;
     this.podCIDR = opts.podCIDR ?? DEFAULT_POD_CIDR;
+    this.statusManager = new PodStatusManager(session.rest, host.limiter);
     if (opts.recordEvents ?? true) {
-      this.recorder = newEventRecorder({ sink: restEventSink(host.rest), component: 'kubelet', host: this.cfg.nodeName, log: host.log });
+      this.recorder = newEventRecorder({ sink: restEventSink(session.rest), component: 'kubelet', host: this.cfg.nodeName, log: host.log });
     }
     if (!this.cfg.simulated) {
       this.dns = new DNSConfigurer({
@@ -187,18 +206,18 @@ class NodeAgent {
     }
     if (opts.rootDir) {
       this.volumes = new VolumeManager({
-        rootDir: path.resolve(opts.rootDir), objects: host.objects, rest: host.rest, log: host.log,
+        rootDir: path.resolve(opts.rootDir), objects: session.objects, rest: session.rest, log: host.log,
         ...(opts.clusterDomain !== undefined ? { clusterDomain: opts.clusterDomain } : {}),
       });
     }
     this.workers = new PodWorkers({
-      nodeName: this.cfg.nodeName, runtime: this.runtime, runtimeName: () => this.runtimeName, statusManager: host.statusManager,
+      nodeName: this.cfg.nodeName, runtime: this.runtime, runtimeName: () => this.runtimeName, statusManager: this.statusManager,
       hostIPs: () => [this.cfg.nodeIP], backoff: host.o.backoff, resyncIntervalMs: host.o.resyncIntervalMs,
       admit: (pod, alreadyRunning) => this.admit(pod, alreadyRunning),
-      recorder: this.recorder, objects: host.objects, volumes: this.volumes, probes: opts.probes ?? true,
-      services: () => host.services(),
+      recorder: this.recorder, objects: session.objects, volumes: this.volumes, probes: opts.probes ?? true,
+      services: () => session.services(),
       ...(this.dns ? { podDNS: (pod: V1Pod) => this.dns!.podDNS(pod) } : {}),
-      nodeAllocatable: () => host.nodeNamed(this.cfg.nodeName)?.status?.allocatable ?? this.cfg.allocatable ?? this.cfg.capacity,
+      nodeAllocatable: () => session.nodeNamed(this.cfg.nodeName)?.status?.allocatable ?? this.cfg.allocatable ?? this.cfg.capacity,
       log: host.log, signal: host.signal,
     });
   }
@@ -220,7 +239,7 @@ class NodeAgent {
     const v = await this.runtime.version();
     this.runtimeName = v.runtimeName;
     this.runtimeVersion = `${v.runtimeName}://${v.runtimeVersion}`;
-    const rest = this.host.rest;
+    const rest = this.session.rest;
     const status = await this.status(undefined);
     let node: V1Node;
     try {
@@ -241,7 +260,7 @@ class NodeAgent {
 
   /** An existing Node of this name: default labels and a pod CIDR if it lacks them, then our status. */
   private async adopt(status: V1NodeStatus): Promise<V1Node> {
-    const rest = this.host.rest;
+    const rest = this.session.rest;
     const existing = await this.host.limiter.run(() => rest.get(nodes, '', this.name, { signal: this.host.signal }));
     const want = { ...defaultLabels(this.cfg), ...this.cfg.labels };
     const labels = existing.metadata?.labels ?? {};
@@ -265,7 +284,7 @@ class NodeAgent {
     const now = Date.now();
     const due = now - this.reportedAt >= this.host.statusReportIntervalMs;
     if (!due && !nodeStatusChanged(this.reported, next) && !(apiNode && conditionsDiffer(apiNode.status, next))) return;
-    const rest = this.host.rest;
+    const rest = this.session.rest;
     try {
       await this.host.limiter.run(() => rest.patch(nodes, '', this.name, { status: wireOf(next, 'V1NodeStatus') }, { type: 'strategic', subresource: 'status', signal: this.host.signal }));
       this.reported = next;
@@ -284,7 +303,7 @@ class NodeAgent {
         const p = this.pods.get(u);
         if (p && u !== uid && !isTerminalPhase(p.status?.phase)) others.push(p);
       }
-      const rejection = admitPod(pod, others, this.host.nodeNamed(this.name) ?? this.configuredNode());
+      const rejection = admitPod(pod, others, this.session.nodeNamed(this.name) ?? this.configuredNode());
       if (rejection) return rejection;
     }
     this.admitted.add(uid);
@@ -326,21 +345,97 @@ class NodeAgent {
   }
 }
 
-export class KubeletHost {
+/**
+ * The nodes that talk to the API server with one credential, and what they read through it: one
+ * API client, one pod watch (a lone node's by spec.nodeName=<name>, as upstream's kubelet lists
+ * them; many nodes' every bound pod), one node watch (a lone node's by metadata.name=<name>), one
+ * Service watch, and the ConfigMaps and Secrets their pods use.
+ */
+class ApiSession {
   readonly rest: RestClient;
+  readonly agents = new Map<string, NodeAgent>();
+  readonly objects: ObjectManager;
+  private readonly serviceInformer: Informer<V1Service>;
+  private podInformer?: Informer<V1Pod>;
+  private nodeInformer?: Informer<V1Node>;
+
+  constructor(kubeconfig: string | KubeConfig, private readonly host: KubeletHost) {
+    this.rest = makeClients(kubeconfig, { userAgent: 'capstan-kubelet' }).rest;
+    this.objects = new ObjectManager({
+      rest: this.rest, signal: host.signal, log: host.log,
+      onChange: (uids) => { for (const a of this.agents.values()) for (const uid of uids) if (a.pods.has(uid)) a.workers.wake(uid); },
+    });
+    this.serviceInformer = new Informer<V1Service>(listWatcherFor(this.rest, services), { name: 'kubelet-services', log: host.log });
+  }
+
+  /** The node of a session of one, which then reads only its own pods and Node. */
+  private get single(): string | undefined {
+    return this.agents.size === 1 ? [...this.agents.keys()][0] : undefined;
+  }
+
+  /** Starts the watches, once every node is registered; each returned promise settles when its watch stops. */
+  run(signal: AbortSignal): Array<Promise<unknown>> {
+    const single = this.single;
+    const log = this.host.log;
+    this.nodeInformer = new Informer<V1Node>(listWatcherFor(this.rest, nodes, single ? { fieldSelector: `metadata.name=${single}` } : {}), { name: 'kubelet-nodes', log });
+    this.podInformer = new Informer<V1Pod>(
+      listWatcherFor(this.rest, pods, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=' }), { name: 'kubelet-pods', log },
+    );
+    this.podInformer.addEventHandler({
+      onAdd: (p) => this.dispatch(p),
+      onUpdate: (old, p) => {
+        if (old.metadata?.uid !== p.metadata?.uid) this.forget(old);
+        this.dispatch(p);
+      },
+      onDelete: (p) => this.forget(p),
+    });
+    return [this.nodeInformer.run(signal), this.serviceInformer.run(signal), this.podInformer.run(signal)];
+  }
+
+  waitForPods(signal: AbortSignal): Promise<boolean> {
+    return this.podInformer ? this.podInformer.waitForSync(signal) : Promise.resolve(false);
+  }
+
+  /** The Services, once listed (upstream's kubelet waits for that before it builds env). */
+  services(): V1Service[] | undefined {
+    return this.serviceInformer.hasSynced() ? this.serviceInformer.list() : undefined;
+  }
+
+  nodeNamed(name: string): V1Node | undefined {
+    return this.nodeInformer?.get(name);
+  }
+
+  pod(nodeName: string, namespace: string, name: string): V1Pod | undefined {
+    const pod = this.podInformer?.getByName(namespace, name);
+    return pod?.spec?.nodeName === nodeName ? pod : undefined;
+  }
+
+  private dispatch(pod: V1Pod): void {
+    const agent = this.agents.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata?.uid;
+    if (!agent || !uid) return;
+    agent.pods.set(uid, pod);
+    agent.workers.update(pod);
+  }
+
+  private forget(pod: V1Pod): void {
+    const agent = this.agents.get(pod.spec?.nodeName ?? '');
+    const uid = pod.metadata?.uid;
+    if (!agent || !uid) return;
+    agent.pods.delete(uid);
+    agent.admitted.delete(uid);
+    agent.workers.remove(uid);
+  }
+}
+
+export class KubeletHost {
   readonly limiter: Limiter;
-  readonly statusManager: PodStatusManager;
   readonly log: (msg: string) => void;
   readonly signal: AbortSignal;
   readonly statusReportIntervalMs: number;
   private readonly agents = new Map<string, NodeAgent>();
+  private readonly sessions: ApiSession[] = [];
   private readonly leases: NodeLeases;
-  private readonly podInformer: Informer<V1Pod>;
-  private readonly nodeInformer: Informer<V1Node>;
-  /** Every Service, for the service-link env vars (one watch per process). */
-  private readonly serviceInformer: Informer<V1Service>;
-  /** ConfigMaps and Secrets the pods of every node here use. */
-  readonly objects: ObjectManager;
 
   constructor(readonly o: KubeletHostOptions) {
     this.log = o.log ?? ((m: string) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
@@ -350,33 +445,34 @@ export class KubeletHost {
     if (o.signal.aborted) root.abort();
     else o.signal.addEventListener('abort', () => root.abort(), { once: true });
     this.signal = root.signal;
-    this.rest = makeClients(o.kubeconfig, { userAgent: 'capstan-kubelet' }).rest;
     this.limiter = new Limiter(o.maxConcurrentRequests ?? 32);
-    this.statusManager = new PodStatusManager(this.rest, this.limiter);
     this.statusReportIntervalMs = o.statusReportIntervalMs ?? 5 * 60_000;
-    this.objects = new ObjectManager({
-      rest: this.rest, signal: this.signal, log: this.log,
-      onChange: (uids) => { for (const a of this.agents.values()) for (const uid of uids) if (a.pods.has(uid)) a.workers.wake(uid); },
-    });
-    this.serviceInformer = new Informer<V1Service>(listWatcherFor(this.rest, services), { name: 'kubelet-services', log: this.log });
     this.leases = new NodeLeases({
-      rest: this.rest, limiter: this.limiter, intervalMs: o.leaseIntervalMs ?? 10_000, durationSeconds: o.leaseDurationSeconds ?? 40, log: this.log,
+      limiter: this.limiter, intervalMs: o.leaseIntervalMs ?? 10_000, durationSeconds: o.leaseDurationSeconds ?? 40, log: this.log,
     });
+    let shared: ApiSession | undefined;
     for (const n of o.nodes) {
       if (this.agents.has(n.nodeName)) throw new Error(`kubelet: node ${n.nodeName} given twice`);
-      this.agents.set(n.nodeName, new NodeAgent(n, this));
+      const kubeconfig = n.kubeconfig ?? o.kubeconfig;
+      if (!kubeconfig) throw new Error(`kubelet: node ${n.nodeName} has no kubeconfig`);
+      let session: ApiSession;
+      if (n.kubeconfig) this.sessions.push((session = new ApiSession(n.kubeconfig, this)));
+      else if (shared) session = shared;
+      else this.sessions.push((session = shared = new ApiSession(kubeconfig, this)));
+      const agent = new NodeAgent(n, this, session);
+      session.agents.set(n.nodeName, agent);
+      this.agents.set(n.nodeName, agent);
     }
-    const single = o.nodes.length === 1 ? o.nodes[0]!.nodeName : undefined;
-    // One node watches only its own pods; many share one watch of every bound pod.
-    this.podInformer = new Informer<V1Pod>(listWatcherFor(this.rest, pods, { fieldSelector: single ? `spec.nodeName=${single}` : 'spec.nodeName!=' }), { name: 'kubelet-pods', log: this.log });
-    this.nodeInformer = new Informer<V1Node>(listWatcherFor(this.rest, nodes, single ? { fieldSelector: `metadata.name=${single}` } : {}), { name: 'kubelet-nodes', log: this.log });
   }
 
   start(): RunningKubelet {
     let markReady!: (v: boolean) => void;
     const ready = new Promise<boolean>((r) => { markReady = r; });
-    const done = this.run(markReady).finally(() => { markReady(false); this.rest.close(); });
-    return { done, ready };
+    const done = this.run(markReady).finally(() => {
+      markReady(false);
+      for (const s of this.sessions) s.rest.close();
+    });
+    return { done, ready, pod: (nodeName, namespace, name) => this.agents.get(nodeName)?.session.pod(nodeName, namespace, name) };
   }
 
   private async run(markReady: (v: boolean) => void): Promise<void> {
@@ -385,22 +481,11 @@ export class KubeletHost {
     await this.registerAll();
     if (signal.aborted) return;
     if (this.agents.size > 10) this.log(`kubelet: ${this.agents.size} nodes registered`);
-    for (const a of this.agents.values()) this.leases.add(a.name, a.uid);
+    for (const a of this.agents.values()) this.leases.add(a.name, a.uid, a.session.rest);
     loops.push(this.leases.run(signal));
-    loops.push(this.nodeInformer.run(signal));
-    loops.push(this.serviceInformer.run(signal));
     for (const a of this.agents.values()) loops.push(a.watchRuntime(signal));
-
-    this.podInformer.addEventHandler({
-      onAdd: (p) => this.dispatch(p),
-      onUpdate: (old, p) => {
-        if (old.metadata?.uid !== p.metadata?.uid) this.forget(old);
-        this.dispatch(p);
-      },
-      onDelete: (p) => this.forget(p),
-    });
-    loops.push(this.podInformer.run(signal));
-    const synced = await this.podInformer.waitForSync(signal);
+    for (const s of this.sessions) loops.push(...s.run(signal));
+    const synced = (await Promise.all(this.sessions.map((s) => s.waitForPods(signal)))).every(Boolean);
     markReady(synced);
     if (synced) {
       loops.push(this.statusLoop(signal));
@@ -408,13 +493,8 @@ export class KubeletHost {
     }
     await Promise.allSettled(loops);
     await Promise.all([...this.agents.values()].map((a) => a.workers.stop()));
-    this.objects.stop();
+    for (const s of this.sessions) s.objects.stop();
     await Promise.all([...this.agents.values()].map((a) => a.recorder?.flush()));
-  }
-
-  /** The Services, once listed (upstream's kubelet waits for that before it builds env). */
-  services(): V1Service[] | undefined {
-    return this.serviceInformer.hasSynced() ? this.serviceInformer.list() : undefined;
   }
 
   /** Registers every node, retrying each with back-off until it succeeds or the signal aborts. */
@@ -435,33 +515,12 @@ export class KubeletHost {
     }));
   }
 
-  nodeNamed(name: string): V1Node | undefined {
-    return this.nodeInformer.get(name);
-  }
-
-  private dispatch(pod: V1Pod): void {
-    const agent = this.agents.get(pod.spec?.nodeName ?? '');
-    const uid = pod.metadata?.uid;
-    if (!agent || !uid) return;
-    agent.pods.set(uid, pod);
-    agent.workers.update(pod);
-  }
-
-  private forget(pod: V1Pod): void {
-    const agent = this.agents.get(pod.spec?.nodeName ?? '');
-    const uid = pod.metadata?.uid;
-    if (!agent || !uid) return;
-    agent.pods.delete(uid);
-    agent.admitted.delete(uid);
-    agent.workers.remove(uid);
-  }
-
   private async statusLoop(signal: AbortSignal): Promise<void> {
     const interval = this.o.statusIntervalMs ?? 10_000;
     while (!signal.aborted) {
       await sleep(interval, signal);
       if (signal.aborted) return;
-      await Promise.all([...this.agents.values()].map((a) => a.syncStatus(this.nodeInformer.get(a.name))));
+      await Promise.all([...this.agents.values()].map((a) => a.syncStatus(a.session.nodeNamed(a.name))));
     }
   }
 

@@ -1,5 +1,6 @@
 // Node heartbeats through coordination.k8s.io/v1 Leases in kube-node-lease, for any number of
-// nodes from one loop (upstream: component-helpers' lease controller, one per kubelet). Each node's
+// nodes from one loop (upstream: component-helpers' lease controller, one per kubelet), each
+// through its own node's API client (the Node authorizer lets a node touch only its own). Each node's
 // Lease is named after it, held by it, lasts 40 s and is renewed every 10 s with a PUT of the last
 // copy; on a failure the next try reads (or creates) it afresh. Its owner is the Node, so that a
 // deleted Node takes its Lease with it.
@@ -10,7 +11,6 @@ import type { Limiter } from './limiter.ts';
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
 export interface NodeLeasesOptions {
-  rest: RestClient;
   limiter: Limiter;
   /** Upstream: 10 s (a quarter of the duration). */
   intervalMs: number;
@@ -23,6 +23,7 @@ export interface NodeLeasesOptions {
 interface Entry {
   name: string;
   nodeUid: string;
+  rest: RestClient;
   lease?: V1Lease;
   dueAt: number;
   failures: number;
@@ -38,12 +39,12 @@ export class NodeLeases {
     this.now = o.now ?? Date.now;
   }
 
-  /** Starts heartbeats for a registered node; many added at once are spread over one interval. */
-  add(name: string, nodeUid: string): void {
+  /** Starts heartbeats for a registered node, through its client; many added at once are spread over one interval. */
+  add(name: string, nodeUid: string, rest: RestClient): void {
     const existing = this.entries.get(name);
-    if (existing) { existing.nodeUid = nodeUid; return; }
+    if (existing) { existing.nodeUid = nodeUid; existing.rest = rest; return; }
     const spread = this.entries.size === 0 ? 0 : Math.random() * this.o.intervalMs;
-    this.entries.set(name, { name, nodeUid, dueAt: this.now() + spread, failures: 0, renewing: false });
+    this.entries.set(name, { name, nodeUid, rest, dueAt: this.now() + spread, failures: 0, renewing: false });
     this.wake?.();
   }
 
@@ -81,7 +82,7 @@ export class NodeLeases {
       let written: V1Lease | undefined;
       if (e.lease) {
         try {
-          written = await this.o.limiter.run(() => this.o.rest.update(resources.leases, NODE_LEASE_NAMESPACE, desired, { signal }));
+          written = await this.o.limiter.run(() => e.rest.update(resources.leases, NODE_LEASE_NAMESPACE, desired, { signal }));
         } catch {
           // Stale copy, or the lease is gone: read it afresh below.
           e.lease = undefined;
@@ -106,16 +107,16 @@ export class NodeLeases {
   private async ensure(e: Entry, signal: AbortSignal): Promise<V1Lease> {
     let current: V1Lease | undefined;
     try {
-      current = await this.o.limiter.run(() => this.o.rest.get(resources.leases, NODE_LEASE_NAMESPACE, e.name, { signal }));
+      current = await this.o.limiter.run(() => e.rest.get(resources.leases, NODE_LEASE_NAMESPACE, e.name, { signal }));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
     if (current) {
       e.lease = current;
-      return this.o.limiter.run(() => this.o.rest.update(resources.leases, NODE_LEASE_NAMESPACE, this.desired(e), { signal }));
+      return this.o.limiter.run(() => e.rest.update(resources.leases, NODE_LEASE_NAMESPACE, this.desired(e), { signal }));
     }
     try {
-      return await this.o.limiter.run(() => this.o.rest.create(resources.leases, NODE_LEASE_NAMESPACE, this.desired(e), { signal }));
+      return await this.o.limiter.run(() => e.rest.create(resources.leases, NODE_LEASE_NAMESPACE, this.desired(e), { signal }));
     } catch (err) {
       if (isAlreadyExists(err)) throw new Error('lease created concurrently; retrying');
       throw err;

@@ -5,9 +5,9 @@
 // issues tokens through the TokenRequest API.
 //
 // Pods reach the API server as they do upstream: https://kubernetes.default.svc, through the
-// cluster DNS and the service proxy to where the `kubernetes` Endpoints say it listens. The ServiceAccount admission plugin is
-// off by default in `capstan up`, so the pods declare the projected volume that plugin would add
-// (kube-api-access-*: a serviceAccountToken, kube-root-ca.crt's ca.crt and the namespace).
+// cluster DNS and the service proxy to where the `kubernetes` Endpoints say it listens. The pods
+// declare no volume: ServiceAccount admission adds kube-api-access-<5 random> (a serviceAccountToken,
+// kube-root-ca.crt's ca.crt and the namespace), and the kubelet, as its node, projects it.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -48,28 +48,14 @@ async function configMapReader(n: string): Promise<void> {
   await kubectlOk(sys, ['create', 'secret', 'generic', 'hidden', '-n', n, '--from-literal=password=s3cret']);
 }
 
-/** A long-running busybox pod as `robot`, with the API access volume upstream's admission adds. */
+/** A long-running busybox pod as `robot`; ServiceAccount admission gives it the API access volume. */
 async function clientPod(n: string, name: string): Promise<void> {
   const pod = {
     apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: n },
     spec: {
       serviceAccountName: 'robot',
       terminationGracePeriodSeconds: 1,
-      containers: [{
-        name: 'client', image: 'busybox', command: ['sh', '-c', 'sleep 3600'],
-        volumeMounts: [{ name: 'kube-api-access', mountPath: TOKEN_DIR, readOnly: true }],
-      }],
-      volumes: [{
-        name: 'kube-api-access',
-        projected: {
-          defaultMode: 420,
-          sources: [
-            { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
-            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
-            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
-          ],
-        },
-      }],
+      containers: [{ name: 'client', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] }],
     },
   };
   await kubectlOk(sys, ['create', '-f', '-'], { input: JSON.stringify(pod) });
@@ -93,6 +79,13 @@ describe('ServiceAccount tokens', () => {
     const n = await ns();
     await configMapReader(n);
     await clientPod(n, 'projected');
+    // Upstream's admission named the volume and mounted it read-only at the token directory.
+    const spec = JSON.parse(await kubectlOk(sys, ['get', 'pod', 'projected', '-n', n, '-o', 'jsonpath={.spec}'])) as {
+      volumes: Array<{ name: string; projected?: object }>; containers: Array<{ volumeMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> }>;
+    };
+    const volume = spec.volumes.find((v) => v.name.startsWith('kube-api-access-'));
+    expect(volume?.name).toMatch(/^kube-api-access-[bcdfghjklmnpqrstvwxz2456789]{5}$/);
+    expect(spec.containers[0]!.volumeMounts).toEqual([{ name: volume!.name, mountPath: TOKEN_DIR, readOnly: true }]);
     const files = await inPod(n, 'projected', `ls ${TOKEN_DIR}; cat ${TOKEN_DIR}/namespace; echo; cat ${TOKEN_DIR}/ca.crt`);
     expect(files.code).toBe(0);
     const lines = files.out.split('\n');

@@ -41,6 +41,8 @@ let seq = 0;
 async function namespace(): Promise<string> {
   const ns = `nr-${seq++}`;
   await http().post('/api/v1/namespaces').set(ADMIN).send({ metadata: { name: ns } }).expect(201);
+  // What the service account controller gives every namespace, which ServiceAccount admission looks for.
+  await http().post(`/api/v1/namespaces/${ns}/serviceaccounts`).set(ADMIN).send({ metadata: { name: 'default' } }).expect(201);
   return ns;
 }
 
@@ -194,7 +196,6 @@ describe('NodeRestriction admission', () => {
 
   it('lets a node request tokens only bound to its own pods', async () => {
     const ns = await namespace();
-    await http().post(`/api/v1/namespaces/${ns}/serviceaccounts`).set(ADMIN).send({ metadata: { name: 'default' } }).expect(201);
     const mine = await boundPod(ns, 'mine', 'n1', { serviceAccountName: 'default' });
     const theirs = await boundPod(ns, 'theirs', 'n2', { serviceAccountName: 'default' });
     const token = (ref: unknown) => http().post(`/api/v1/namespaces/${ns}/serviceaccounts/default/token`).set(KUBELET.n1)

@@ -1,11 +1,11 @@
-// ServiceAccount admission over HTTP, on an API server that turns it on: the default account,
-// the projected token volume in upstream's exact shape, the opt-outs, and the refusals.
+// ServiceAccount admission over HTTP, on by default as upstream's: the default account, the
+// projected token volume in upstream's exact shape, the opt-outs, and the refusals.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import request from 'supertest';
 import { openStore, type SqlStore } from '../../storage/index.ts';
 import { ApiServer } from '../apiserver.ts';
 import { createDatabaseAt } from '../../test/postgres.ts';
-import { ADMISSION_PLUGINS } from '../pipeline/admission.ts';
+import { ADMISSION_PLUGINS, builtinAdmission } from '../pipeline/admission.ts';
 
 let store: SqlStore;
 let api: ApiServer;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   store = await openStore({ databaseUrl: await createDatabaseAt(inject('pgAdminUrl')) });
   api = new ApiServer({
     store, log: () => {}, tokens: [{ token: 'sa-admin', user: { name: 'admin', groups: ['system:masters'] } }],
-    admission: { enable: ['ServiceAccount'], serviceAccount: { retryIntervalMs: 20 } },
+    admission: { serviceAccount: { retryIntervalMs: 20 } },
   });
   await api.bootstrap();
 });
@@ -37,8 +37,11 @@ const createPod = (ns: string, name: string, spec: object) => http().post(`/api/
 const MOUNT_PATH = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 describe('ServiceAccount admission', () => {
-  it('is off unless enabled, and runs in upstream\'s place in the chain when it is', () => {
+  it('is on by default, in upstream\'s place in the chain, and off when disabled', () => {
     expect(api.admission.plugins).toEqual([...ADMISSION_PLUGINS]);
+    const getNamespace = async () => undefined;
+    expect(builtinAdmission({ getNamespace }).plugins).toContain('ServiceAccount');
+    expect(builtinAdmission({ getNamespace }, { disable: ['ServiceAccount'] }).plugins).toEqual(ADMISSION_PLUGINS.filter((p) => p !== 'ServiceAccount'));
     expect(ADMISSION_PLUGINS.indexOf('ServiceAccount')).toBe(ADMISSION_PLUGINS.indexOf('LimitRanger') + 1);
   });
 

@@ -116,14 +116,14 @@ export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceA
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 /**
- * Plugins off unless enabled. (NodeRestriction is off by default upstream, but kubeadm enables it
- * in every cluster and the Node authorizer relies on it for what depends on the object, so it is
- * on here.) ServiceAccount is on by default upstream, but here it waits for the wiring that
- * turns it on in `capstan up` while the test API servers (which run no service account
- * controller, so their namespaces have no "default" ServiceAccount) turn it off, as upstream's
- * integration test servers do (--disable-admission-plugins=ServiceAccount).
+ * Plugins off unless enabled: none. (NodeRestriction is off by default upstream, but kubeadm
+ * enables it in every cluster and the Node authorizer relies on it for what depends on the
+ * object, so it is on here; ServiceAccount is on by default upstream, as here.) An API server
+ * that runs no service account controller — so its namespaces get no "default" ServiceAccount —
+ * turns ServiceAccount off, as upstream's integration test servers do
+ * (--disable-admission-plugins=ServiceAccount).
  */
-export const DEFAULT_OFF_ADMISSION_PLUGINS: readonly AdmissionPluginName[] = ['ServiceAccount'];
+export const DEFAULT_OFF_ADMISSION_PLUGINS: readonly AdmissionPluginName[] = [];
 
 export interface AdmissionOptions {
   /** Upstream's --enable-admission-plugins: turns on plugins that are off by default. */

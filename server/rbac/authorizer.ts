@@ -10,7 +10,7 @@ import type { RequestUser } from '../apis/types.ts';
 import type { DecisionResult, RulesResult } from './decision.ts';
 import { StoreMirror } from './mirror.ts';
 import { NodeAuthorizer, nodeIdentity } from './node.ts';
-import { PodGraph, podRefs, type PodRefs } from './nodegraph.ts';
+import { PodGraph, podRefs, pvRefs, type PodRefs, type PVRefs } from './nodegraph.ts';
 import { bootstrapPolicy } from './policy.ts';
 import { RuleResolver, aggregateMessage, type PolicyObjects } from './resolver.ts';
 import { ruleAllows, type Attributes } from './rules.ts';
@@ -43,6 +43,8 @@ export interface PolicyPrefixes {
   clusterRoles: string;
   clusterRoleBindings: string;
   pods: string;
+  /** Default: beside the pods (the registry keeps every resource at /registry/<group>/<plural>/). */
+  persistentVolumes?: string;
 }
 
 type AnyPolicyObject = Role | ClusterRole | Binding;
@@ -153,7 +155,9 @@ export function storeAuthorizer(store: Store, prefixes: PolicyPrefixes, log?: (m
   const policy = new PolicyCache(store, prefixes, log);
   const graph = new PodGraph();
   const pods = new StoreMirror<PodRefs>(store, prefixes.pods, { project: podRefs, onChange: (_k, prev, next) => graph.update(prev, next), log });
-  const mirrors = [...Object.values(policy.mirrors), pods];
+  const pvPrefix = prefixes.persistentVolumes ?? prefixes.pods.replace(/\/pods\/$/, '/persistentvolumes/');
+  const pvs = new StoreMirror<PVRefs>(store, pvPrefix, { project: pvRefs, onChange: (_k, prev, next) => graph.updatePV(prev, next), log });
+  const mirrors = [...Object.values(policy.mirrors), pods, pvs];
   const caughtUp = async () => {
     await Promise.all(mirrors.map((m) => m.ready));
     const rv = await store.currentRV();
@@ -163,6 +167,7 @@ export function storeAuthorizer(store: Store, prefixes: PolicyPrefixes, log?: (m
   const auth = new ClusterAuthorizer(() => policy.resolver(), graph, caughtUp, () => {
     policy.stop();
     pods.stop();
+    pvs.stop();
   });
   byStore.set(store, auth);
   return auth;

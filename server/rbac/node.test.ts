@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staticAuthorizer } from './authorizer.ts';
 import { NodeAuthorizer, nodeIdentity } from './node.ts';
-import { PodGraph, podRefs } from './nodegraph.ts';
+import { PodGraph, podRefs, pvRefs } from './nodegraph.ts';
 import type { Attributes } from './rules.ts';
 
 const pod = (ns: string, name: string, nodeName: string, spec: object = {}) => podRefs({
@@ -86,6 +86,26 @@ describe('Node authorizer', () => {
     expect(reason(req('list', 'secrets', { namespace: 'default' }))).toBe('No Object name found');
     expect(reason(req('update', 'secrets', { namespace: 'default', name: 'web-secret' }))).toBe('can only read resources of this type');
     expect(reason(req('create', 'serviceaccounts', { namespace: 'default', name: 'default', subresource: 'token' }))).toBe("no relationship found between node 'n1' and this object");
+  });
+
+  it('lets a kubelet get the PersistentVolume bound to its pod\'s claim, and the secrets it mounts with', () => {
+    const pv = (name: string, claim: string, spec: object = {}) => pvRefs({ metadata: { name }, spec: { claimRef: { namespace: 'default', name: claim }, ...spec } });
+    const g = new PodGraph();
+    g.update(undefined, pod('default', 'web', 'n1', { volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'web-data' } }] }));
+    g.updatePV(undefined, pv('pv-web', 'web-data', { csi: { driver: 'd', volumeHandle: 'h', nodePublishSecretRef: { namespace: 'vault', name: 'csi-creds' }, controllerPublishSecretRef: { namespace: 'vault', name: 'ctl' } } }));
+    g.updatePV(undefined, pv('pv-other', 'other-data', { rbd: { monitors: ['m'], image: 'i', secretRef: { name: 'rbd-key' } } }));
+    expect(pvRefs({ metadata: { name: 'free' }, spec: {} })).toBeUndefined();
+    const a = new NodeAuthorizer(g);
+    expect(a.authorize(req('get', 'persistentvolumes', { name: 'pv-web' })).decision).toBe('Allow');
+    expect(a.authorize(req('get', 'persistentvolumes', { name: 'pv-other' }))).toEqual({ decision: 'NoOpinion', reason: "no relationship found between node 'n1' and this object" });
+    expect(a.authorize(req('list', 'persistentvolumes')).reason).toBe('can only get individual resources of this type');
+    // A CSI volume's node secrets are the kubelet's to read, its controller's are not.
+    expect(a.authorize(req('get', 'secrets', { namespace: 'vault', name: 'csi-creds' })).decision).toBe('Allow');
+    expect(a.authorize(req('get', 'secrets', { namespace: 'vault', name: 'ctl' })).decision).toBe('NoOpinion');
+    expect(pv('x', 'c', { rbd: { monitors: ['m'], image: 'i', secretRef: { name: 'rbd-key' } } })!.secrets).toEqual([{ namespace: 'default', name: 'rbd-key' }]);
+    // The claim's volume moves on: the edge goes with it.
+    g.updatePV(pv('pv-web', 'web-data'), pv('pv-web', 'elsewhere'));
+    expect(a.authorize(req('get', 'persistentvolumes', { name: 'pv-web' })).decision).toBe('NoOpinion');
   });
 
   it('lets a kubelet keep only its own Lease in kube-node-lease', () => {

@@ -1,8 +1,8 @@
 // The Node authorizer (upstream plugin/pkg/auth/authorizer/node, with AuthorizeNodeWithSelectors
 // as 1.32 has it on): a kubelet (user system:node:<name> in group system:nodes) may read only its
 // own Node and Lease, read only the pods bound to it (list/watch with spec.nodeName=<name>), and
-// read only the Secrets, ConfigMaps, PersistentVolumeClaims and ServiceAccount tokens they
-// reference. Writes whose limits depend on the object (which pods a node may create, delete, evict
+// read only the Secrets, ConfigMaps, PersistentVolumeClaims (and the PersistentVolumes bound to
+// them) and ServiceAccount tokens they reference. Writes whose limits depend on the object (which pods a node may create, delete, evict
 // or write status for; which Node it may change and how) are allowed here by verb, as upstream's,
 // and judged by the NodeRestriction admission plugin (server/admission/noderestriction.ts).
 // Everything else a kubelet needs comes from upstream's static node rules. Reasons are upstream's.
@@ -42,8 +42,9 @@ export class NodeAuthorizer {
       if (g === '' && r === 'persistentvolumeclaims') {
         return attrs.subresource === 'status' ? this.statusUpdate(nodeName, 'pvc', attrs) : this.getRelated(nodeName, 'pvc', attrs);
       }
-      // Volumes and attachments reach a node through claims and attachments this graph does not follow.
-      if ((g === '' && r === 'persistentvolumes') || (g === 'storage.k8s.io' && r === 'volumeattachments')) return this.getRelated(nodeName, undefined, attrs);
+      // A volume reaches a node through its claim; attachments through edges this graph does not keep.
+      if (g === '' && r === 'persistentvolumes') return this.getRelated(nodeName, 'pv', attrs);
+      if (g === 'storage.k8s.io' && r === 'volumeattachments') return this.getRelated(nodeName, undefined, attrs);
       if (g === '' && r === 'serviceaccounts') return this.createToken(nodeName, attrs);
       if (g === 'coordination.k8s.io' && r === 'leases') return this.lease(nodeName, attrs);
       if (g === 'storage.k8s.io' && r === 'csinodes') return this.csiNode(nodeName, attrs);

@@ -1,7 +1,9 @@
 // What each node's pods reference, for the Node authorizer (upstream's node authorizer graph,
-// populated from pods): which node a pod is bound to, and the Secrets, ConfigMaps,
-// PersistentVolumeClaims and ServiceAccount it uses. A kubelet may read an object only when a
-// pod bound to its node references it.
+// populated from pods and PersistentVolumes): which node a pod is bound to, and the Secrets,
+// ConfigMaps, PersistentVolumeClaims and ServiceAccount it uses; which claim a PersistentVolume
+// is bound to (its claimRef) and the Secrets a kubelet mounting it reads. A kubelet may read an
+// object only when a pod bound to its node references it, directly or through a claim's volume
+// (upstream's edges pod → node, secret/configmap/pvc/serviceaccount → pod, pv → pvc, secret → pv).
 import type { StoredObject } from '../../storage/store.ts';
 
 /** The part of a pod the Node authorizer needs. */
@@ -15,7 +17,56 @@ export interface PodRefs {
   serviceAccount: string;
 }
 
-export type RefKind = 'secret' | 'configmap' | 'pvc' | 'serviceaccount';
+export type RefKind = 'secret' | 'configmap' | 'pvc' | 'serviceaccount' | 'pv';
+
+/** The part of a bound PersistentVolume the Node authorizer needs (upstream's AddPV). */
+export interface PVRefs {
+  name: string;
+  claimNamespace: string;
+  claimName: string;
+  /** Secrets a kubelet reads to mount it (upstream's VisitPVSecretNames, kubeletVisible). */
+  secrets: Array<{ namespace: string; name: string }>;
+}
+
+interface SecretRef { name?: string; namespace?: string }
+interface PVShape {
+  metadata?: { name?: string };
+  spec?: {
+    claimRef?: { namespace?: string; name?: string };
+    azureFile?: { secretName?: string; secretNamespace?: string };
+    cephfs?: { secretRef?: SecretRef };
+    cinder?: { secretRef?: SecretRef };
+    flexVolume?: { secretRef?: SecretRef };
+    rbd?: { secretRef?: SecretRef };
+    scaleIO?: { secretRef?: SecretRef };
+    iscsi?: { secretRef?: SecretRef };
+    storageos?: { secretRef?: SecretRef };
+    csi?: { nodePublishSecretRef?: SecretRef; nodeStageSecretRef?: SecretRef };
+  };
+}
+
+/**
+ * A PersistentVolume's claim and the Secrets a kubelet reads for it; undefined for a volume bound
+ * to no claim, which reaches no node. As upstream's VisitPVSecretNames, a secret reference of an
+ * in-tree plugin without a namespace is in the claim's; cinder, storageos and CSI references name their own.
+ */
+export function pvRefs(obj: StoredObject): PVRefs | undefined {
+  const pv = obj as PVShape;
+  const claim = pv.spec?.claimRef;
+  if (!claim) return undefined;
+  const claimNamespace = claim.namespace ?? '';
+  const secrets: PVRefs['secrets'] = [];
+  const add = (namespace: string | undefined, name: string | undefined) => { if (name) secrets.push({ namespace: namespace ?? '', name }); };
+  const s = pv.spec!;
+  if (s.azureFile) add(s.azureFile.secretNamespace || claimNamespace, s.azureFile.secretName);
+  for (const src of [s.cephfs, s.flexVolume, s.rbd, s.scaleIO, s.iscsi]) {
+    if (src?.secretRef) add(src.secretRef.namespace || claimNamespace, src.secretRef.name);
+  }
+  for (const src of [s.cinder, s.storageos]) if (src?.secretRef) add(src.secretRef.namespace, src.secretRef.name);
+  // The controller's publish and expand secrets are not the kubelet's to read.
+  for (const ref of [s.csi?.nodePublishSecretRef, s.csi?.nodeStageSecretRef]) if (ref) add(ref.namespace, ref.name);
+  return { name: pv.metadata?.name ?? '', claimNamespace, claimName: claim.name ?? '', secrets };
+}
 
 interface VolumeSource {
   name?: string;
@@ -94,10 +145,17 @@ export function podRefs(obj: StoredObject): PodRefs {
   };
 }
 
-/** Pods by namespace/name and by node, kept current from pod changes. */
+/** Pods by namespace/name and by node, and bound PersistentVolumes by name, kept current from their changes. */
 export class PodGraph {
   private readonly pods = new Map<string, PodRefs>();
   private readonly byNode = new Map<string, Set<string>>();
+  private readonly pvs = new Map<string, PVRefs>();
+
+  /** Records a PersistentVolume's change (undefined: gone, or bound to no claim). */
+  updatePV(prev: PVRefs | undefined, next: PVRefs | undefined): void {
+    if (prev) this.pvs.delete(prev.name);
+    if (next) this.pvs.set(next.name, next);
+  }
 
   /** Records a pod's change (undefined: gone). */
   update(prev: PodRefs | undefined, next: PodRefs | undefined): void {
@@ -125,8 +183,12 @@ export class PodGraph {
     return this.pods.get(`${namespace}/${name}`);
   }
 
-  /** Whether a pod bound to the node references this object. */
+  /** Whether a pod bound to the node references this object, directly or through a claim's volume. */
   related(node: string, kind: RefKind, namespace: string, name: string): boolean {
+    if (kind === 'pv') {
+      const pv = this.pvs.get(name);
+      return !!pv && this.related(node, 'pvc', pv.claimNamespace, pv.claimName);
+    }
     for (const key of this.byNode.get(node) ?? []) {
       const p = this.pods.get(key);
       if (!p || p.namespace !== namespace) continue;
@@ -135,6 +197,11 @@ export class PodGraph {
         case 'configmap': if (p.configMaps.includes(name)) return true; break;
         case 'pvc': if (p.pvcs.includes(name)) return true; break;
         case 'serviceaccount': if (p.serviceAccount === name) return true; break;
+      }
+    }
+    if (kind === 'secret') {
+      for (const pv of this.pvs.values()) {
+        if (pv.secrets.some((s) => s.namespace === namespace && s.name === name) && this.related(node, 'pvc', pv.claimNamespace, pv.claimName)) return true;
       }
     }
     return false;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { startKubelet, type KubeletTimings, type RunningKubelet } from '../../index.ts';
+import { startKubelet, type KubeconfigFor, type KubeletTimings, type RunningKubelet } from '../../index.ts';
 import { startKubeletServer, type RunningKubeletServer } from '../../server.ts';
 import { loadKubeConfig, RestClient } from '../../../client/index.ts';
 import { DEFAULT_DOCKER_SOCKET } from './engine.ts';
@@ -50,7 +50,14 @@ export async function dockerNodesProblem(count: number, socketPath?: string): Pr
 }
 
 export interface DockerNodesOptions extends KubeletTimings {
-  kubeconfig: string | KubeConfig;
+  /** The credential every node uses, unless `kubeconfigFor` gives each its own. */
+  kubeconfig?: string | KubeConfig;
+  /**
+   * Each node's own credential (kubeadm's kubelet.conf: a certificate for system:node:<name> in
+   * system:nodes), which its kubelet and its kubelet API's TokenReviews and SubjectAccessReviews
+   * use, as upstream's kubelet uses its one client for both.
+   */
+  kubeconfigFor?: KubeconfigFor;
   count: number;
   signal: AbortSignal;
   /**
@@ -94,32 +101,43 @@ export async function startDockerNodes(o: DockerNodesOptions): Promise<RunningKu
   }
   // Each node's kubelet API (logs, exec, attach, port-forward) on a free port, which the Node
   // reports in daemonEndpoints: several clusters may share this machine, so not 10250 + i.
-  const rest = new RestClient(loadKubeConfig(o.kubeconfig), { userAgent: 'capstan-kubelet' });
+  const names = runtimes.map((_, i) => `${prefix}-${i}`);
+  const kubelets: RunningKubelet[] = [];
+  const clients: RestClient[] = [];
   const servers: RunningKubeletServer[] = [];
+  let credentials: Array<string | KubeConfig>;
   try {
+    if (!o.kubeconfig && !o.kubeconfigFor) throw new Error('docker nodes need a kubeconfig or kubeconfigFor');
+    credentials = await Promise.all(names.map((n) => (o.kubeconfigFor ? o.kubeconfigFor(n) : o.kubeconfig!)));
     for (const [i, runtime] of runtimes.entries()) {
-      servers.push(await startKubeletServer({ nodeName: `${prefix}-${i}`, runtime, rest, port: 0, ...(o.log ? { log: o.log } : {}) }));
+      const rest = new RestClient(loadKubeConfig(credentials[i]!), { userAgent: 'capstan-kubelet' });
+      clients.push(rest);
+      const nodeName = names[i]!;
+      // The kubelet API reads pods from the kubelet's own watch, as upstream's reads its pod manager.
+      const getPod = async (namespace: string, name: string) => kubelets[i]?.pod?.(nodeName, namespace, name);
+      servers.push(await startKubeletServer({ nodeName, runtime, rest, port: 0, getPod, ...(o.log ? { log: o.log } : {}) }));
     }
   } catch (e) {
     for (const srv of servers) await srv.close();
+    for (const c of clients) c.close();
     for (const r of runtimes) r.close();
-    rest.close();
     throw e;
   }
-  const kubelets = runtimes.map((runtime, i) => startKubelet({
-    kubeconfig: o.kubeconfig, nodeName: `${prefix}-${i}`, runtime, signal: o.signal, log: o.log, podCIDR: dockerPodCIDR(i),
+  kubelets.push(...runtimes.map((runtime, i) => startKubelet({
+    kubeconfig: credentials[i]!, nodeName: names[i]!, runtime, signal: o.signal, log: o.log, podCIDR: dockerPodCIDR(i),
     kubeletPort: servers[i]!.port,
-    rootDir: path.join(dataDir, 'kubelet', `${prefix}-${i}`),
+    rootDir: path.join(dataDir, 'kubelet', names[i]!),
     clusterDNS: o.clusterDNS, clusterDomain: o.clusterDomain, resolvConf: o.resolvConf,
     statusIntervalMs: o.statusIntervalMs, statusReportIntervalMs: o.statusReportIntervalMs, leaseIntervalMs: o.leaseIntervalMs,
     resyncIntervalMs: o.resyncIntervalMs, backoff: o.backoff,
-  }));
+  })));
   return {
     ready: Promise.all(kubelets.map((k) => k.ready)).then((all) => all.every(Boolean)),
     done: Promise.all(kubelets.map((k) => k.done)).then(async () => {
       for (const srv of servers) await srv.close();
-      rest.close();
+      for (const c of clients) c.close();
       for (const r of runtimes) r.close();
     }),
+    pod: (nodeName, namespace, name) => kubelets[names.indexOf(nodeName)]?.pod?.(nodeName, namespace, name),
   };
 }
