@@ -70,6 +70,12 @@ describe('jobs', () => {
     expect(table.body.rows[0].cells).toEqual(['susp', 'Complete', '1/1', '65s', expect.any(String), 'pi', 'perl:5.34', `batch.kubernetes.io/controller-uid=${created.body.metadata.uid}`]);
   });
 
+  it('writes no empty conditions list in a job status (omitempty)', async () => {
+    const created = await t.post(`${base()}/jobs`, job('fresh', { suspend: true })).expect(201);
+    const st = await t.put(`${base()}/jobs/fresh/status`, merge(created.body, { status: { active: 0, ready: 0, terminating: 0, conditions: [], uncountedTerminatedPods: {} } })).expect(200);
+    expect(st.body.status).toEqual({ ready: 0, terminating: 0, uncountedTerminatedPods: {} });
+  });
+
   it('lists and deletes', async () => {
     const list = await t.get(`${base()}/jobs`).expect(200);
     expect(list.body.kind).toBe('JobList');

@@ -115,6 +115,10 @@ describe('endpoints', () => {
 });
 
 describe('nodes', () => {
+  const ZERO_NODE_INFO = {
+    machineID: '', systemUUID: '', bootID: '', kernelVersion: '', osImage: '', containerRuntimeVersion: '', kubeletVersion: '',
+    kubeProxyVersion: '', operatingSystem: '', architecture: '',
+  };
   const node = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'node-role.kubernetes.io/control-plane': '' } }, ...extra });
 
   it('is cluster-scoped, takes status through /status, and prints upstream\'s columns', async () => {
@@ -141,8 +145,21 @@ describe('nodes', () => {
   it('keeps the status a kubelet registers its node with', async () => {
     const res = await t.post('/api/v1/nodes', node('kubelet-made', { status: { capacity: { cpu: '2', memory: '1Gi' }, addresses: [{ type: 'InternalIP', address: '10.0.0.5' }] } })).expect(201);
     // SetDefaults_NodeStatus: allocatable starts as capacity.
-    expect(res.body.status).toEqual({ capacity: { cpu: '2', memory: '1Gi' }, allocatable: { cpu: '2', memory: '1Gi' }, addresses: [{ type: 'InternalIP', address: '10.0.0.5' }] });
+    expect(res.body.status).toEqual({
+      capacity: { cpu: '2', memory: '1Gi' }, allocatable: { cpu: '2', memory: '1Gi' }, addresses: [{ type: 'InternalIP', address: '10.0.0.5' }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 0 } }, nodeInfo: ZERO_NODE_INFO,
+    });
     await t.del('/api/v1/nodes/kubelet-made').expect(200);
+  });
+
+  it('writes the status structs upstream always writes for a node created without a status', async () => {
+    const res = await t.post('/api/v1/nodes', node('by-hand')).expect(201);
+    // NodeDaemonEndpoints and NodeSystemInfo are structs; DaemonEndpoint.Port and the system info strings have no omitempty.
+    expect(res.body.status).toEqual({ daemonEndpoints: { kubeletEndpoint: { Port: 0 } }, nodeInfo: ZERO_NODE_INFO });
+    // A status write is defaulted the same way.
+    const st = await t.put('/api/v1/nodes/by-hand/status', { ...res.body, status: { nodeInfo: { kubeletVersion: 'v1.32.0' } } }).expect(200);
+    expect(st.body.status).toEqual({ daemonEndpoints: { kubeletEndpoint: { Port: 0 } }, nodeInfo: { ...ZERO_NODE_INFO, kubeletVersion: 'v1.32.0' } });
+    await t.del('/api/v1/nodes/by-hand').expect(200);
   });
 
   it('selects by spec.unschedulable', async () => {
@@ -217,6 +234,8 @@ describe('persistentvolumes and claims', () => {
     const pv = { metadata: { name: 'pv1' }, spec: { capacity: { storage: '1Gi' }, accessModes: ['ReadWriteOnce'], hostPath: { path: '/data' } } };
     const res = await t.post('/api/v1/persistentvolumes', pv).expect(201);
     expect(res.body.spec).toMatchObject({ persistentVolumeReclaimPolicy: 'Retain', volumeMode: 'Filesystem' });
+    // SetDefaults_HostPathVolumeSource: an unset type is HostPathUnset, "", and written.
+    expect(res.body.spec.hostPath).toEqual({ path: '/data', type: '' });
     expect(res.body.status).toEqual({ phase: 'Pending', lastPhaseTransitionTime: expect.stringMatching(/Z$/) });
     const bound = await t.put('/api/v1/persistentvolumes/pv1/status', merge(res.body, { status: { phase: 'Available' } })).expect(200);
     expect(bound.body.status.phase).toBe('Available');

@@ -163,6 +163,8 @@ describe('pods/status', () => {
     expect(res.body.spec.nodeName).toBeUndefined();
     expect(res.body.status.qosClass).toBe('Guaranteed');
     expect(res.body.status.phase).toBe('Running');
+    // PodCondition's times are structs: zero ones are written null.
+    expect(res.body.status.conditions[0]).toEqual({ type: 'Ready', status: 'True', lastProbeTime: null, lastTransitionTime: null });
 
     const empty = await t.put(`${pods()}/st/status`, { ...res.body, status: { ...res.body.status, conditions: [{ type: '', status: 'True' }] } });
     expectInvalid(empty, 'status.conditions[0].type', 'Invalid value: "": name part must be non-empty');

@@ -35,7 +35,22 @@ describe('endpointslices', () => {
   it('clears deprecatedTopology on a v1 write', async () => {
     const res = await request(t.api.app).post(t.url(endpointslices, 'default')).set(auth)
       .send(slice('s2', { endpoints: [{ addresses: ['10.0.0.9'], deprecatedTopology: { a: 'b' } }] })).expect(201);
-    expect(res.body.endpoints).toEqual([{ addresses: ['10.0.0.9'] }]);
+    // EndpointConditions is a struct: always written, if only as {}.
+    expect(res.body.endpoints).toEqual([{ addresses: ['10.0.0.9'], conditions: {} }]);
+  });
+
+  it('writes no endpoints and no ports as null, as upstream reads a nil list back', async () => {
+    const res = await request(t.api.app).post(t.url(endpointslices, 'default')).set(auth)
+      .send({ ...slice('empty', {}), endpoints: [], ports: [] }).expect(201);
+    expect(res.body).toMatchObject({ endpoints: null, ports: null });
+    const got = await request(t.api.app).get(t.url(endpointslices, 'default', 'empty')).set(auth).expect(200);
+    expect(got.body).toMatchObject({ endpoints: null, ports: null });
+  });
+
+  it('names an unnamed port "" (a *string defaulted, so written)', async () => {
+    const res = await request(t.api.app).post(t.url(endpointslices, 'default')).set(auth)
+      .send({ ...slice('unnamed', {}), ports: [{ port: 80 }] }).expect(201);
+    expect(res.body.ports).toEqual([{ name: '', port: 80, protocol: 'TCP' }]);
   });
 
   it('keeps addressType immutable', async () => {

@@ -57,6 +57,17 @@ describe('events.k8s.io events', () => {
     expect(viaEvents.body).toMatchObject({ regarding: { kind: 'Node', name: 'n1' }, note: 'ready', deprecatedCount: 4, deprecatedSource: { component: 'kubelet' } });
   });
 
+  it('writes a core/v1 Event with the fields upstream always writes', async () => {
+    const res = await request(t.api.app).post('/api/v1/namespaces/default/events').set(auth)
+      .send({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'by-hand' }, involvedObject: { kind: 'Node', name: 'n1' }, reason: 'Up', message: 'ready', type: 'Normal' })
+      .expect(201);
+    // Zero Times are written null, the source struct {}, and reportingComponent / reportingInstance have no omitempty.
+    expect(res.body).toMatchObject({ firstTimestamp: null, lastTimestamp: null, eventTime: null, source: {}, reportingComponent: '', reportingInstance: '' });
+    expect(res.body).not.toHaveProperty('count');
+    const got = await request(t.api.app).get('/api/v1/namespaces/default/events/by-hand').set(auth).expect(200);
+    expect(got.body).toMatchObject({ firstTimestamp: null, eventTime: null, reportingComponent: '', reportingInstance: '' });
+  });
+
   it('allows create by PUT', async () => {
     await request(t.api.app).put(t.url(events, 'default', 'by-put')).set(auth).send(event('by-put')).expect(201);
   });

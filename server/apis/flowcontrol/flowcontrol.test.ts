@@ -67,6 +67,19 @@ describe('flowschemas', () => {
     await request(app).delete(t.url(flowschemas, '', 'mine')).set(auth).expect(200);
   });
 
+  it('writes a cluster-scoped resource rule without namespaces as namespaces: null (no omitempty)', async () => {
+    const app = t.api.app;
+    const created = await request(app).post(t.url(flowschemas)).set(auth).send({
+      apiVersion: 'flowcontrol.apiserver.k8s.io/v1', kind: 'FlowSchema', metadata: { name: 'nodes-only' },
+      spec: {
+        priorityLevelConfiguration: { name: 'workload-low' },
+        rules: [{ subjects: [{ kind: 'User', user: { name: 'jane' } }], resourceRules: [{ verbs: ['list'], apiGroups: [''], resources: ['nodes'], clusterScope: true }] }],
+      },
+    }).expect(201);
+    expect(created.body.spec.rules[0].resourceRules).toEqual([{ verbs: ['list'], apiGroups: [''], resources: ['nodes'], clusterScope: true, namespaces: null }]);
+    await request(app).delete(t.url(flowschemas, '', 'nodes-only')).set(auth).expect(200);
+  });
+
   it('keeps the mandatory catch-all schema fixed', async () => {
     const cur = await request(t.api.app).get(t.url(flowschemas, '', 'catch-all')).set(auth).expect(200);
     const res = await request(t.api.app).put(t.url(flowschemas, '', 'catch-all')).set(auth).send({ ...cur.body, spec: { ...cur.body.spec, matchingPrecedence: 9999 } }).expect(422);

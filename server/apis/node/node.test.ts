@@ -27,6 +27,14 @@ describe('runtimeclasses', () => {
     await request(app).delete(t.url(runtimeclasses, '', 'gvisor')).set(auth).expect(200);
   });
 
+  it('writes the overhead in canonical quantities, rounded to milli units', async () => {
+    const res = await request(t.api.app).post(t.url(runtimeclasses)).set(auth).send({
+      apiVersion: 'node.k8s.io/v1', kind: 'RuntimeClass', metadata: { name: 'kata' }, handler: 'kata', overhead: { podFixed: { cpu: '0.1', memory: '1024Mi' } },
+    }).expect(201);
+    expect(res.body.overhead).toEqual({ podFixed: { cpu: '100m', memory: '1Gi' } });
+    await request(t.api.app).delete(t.url(runtimeclasses, '', 'kata')).set(auth).expect(200);
+  });
+
   it.each([
     { name: 'a handler that is not a DNS label', body: { metadata: { name: 'bad' }, handler: 'Run_SC' }, field: 'handler', message: 'Invalid value: "Run_SC": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or \'-\', and must start and end with an alphanumeric character (e.g. \'my-name\',  or \'123-abc\', regex used for validation is \'[a-z0-9]([-a-z0-9]*[a-z0-9])?\')' },
     { name: 'a negative overhead', body: { metadata: { name: 'bad' }, handler: 'h', overhead: { podFixed: { cpu: '-1' } } }, field: 'overhead.limits[cpu]', message: 'Invalid value: "-1": must be greater than or equal to 0' },

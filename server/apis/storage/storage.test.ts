@@ -93,6 +93,18 @@ describe('csinodes', () => {
     await request(app).delete(t.url(csinodes, '', 'node-1')).set(auth).expect(200);
   });
 
+  it('writes a driver without topology keys, and a node without drivers, with null lists (no omitempty)', async () => {
+    const app = t.api.app;
+    const created = await request(app).post(t.url(csinodes)).set(auth).send({
+      apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'node-2' },
+      spec: { drivers: [{ name: 'csi.example.com', nodeID: 'n2' }] },
+    }).expect(201);
+    expect(created.body.spec.drivers).toEqual([{ name: 'csi.example.com', nodeID: 'n2', topologyKeys: null }]);
+    const bare = await request(app).post(t.url(csinodes)).set(auth).send({ apiVersion: 'storage.k8s.io/v1', kind: 'CSINode', metadata: { name: 'node-3' }, spec: { drivers: [] } }).expect(201);
+    expect(bare.body.spec).toEqual({ drivers: null });
+    for (const n of ['node-2', 'node-3']) await request(app).delete(t.url(csinodes, '', n)).set(auth).expect(200);
+  });
+
   const n = (drivers: unknown[]) => ({ metadata: { name: 'node-x' }, spec: { drivers } });
   it.each([
     { name: 'a driver without a node ID', body: n([{ name: 'csi.example.com' }]), field: 'spec.drivers[0].nodeID', message: 'Required value' },
@@ -120,6 +132,14 @@ describe('csistoragecapacities', () => {
     const res = await request(app).put(t.url(csistoragecapacities, 'default', 'cap')).set(auth).send({ ...cur.body, storageClassName: 'slow' }).expect(422);
     expect(res.body.details.causes).toContainEqual({ reason: 'FieldValueInvalid', field: 'storageClassName', message: 'Invalid value: "slow": field is immutable' });
     await request(app).delete(t.url(csistoragecapacities, 'default', 'cap')).set(auth).expect(200);
+  });
+
+  it('writes capacities in their canonical form', async () => {
+    const res = await request(t.api.app).post(t.url(csistoragecapacities, 'default')).set(auth).send({
+      apiVersion: 'storage.k8s.io/v1', kind: 'CSIStorageCapacity', metadata: { name: 'canon' }, storageClassName: 'fast', capacity: '102400Mi', maximumVolumeSize: '0.5Ti',
+    }).expect(201);
+    expect(res.body).toMatchObject({ capacity: '100Gi', maximumVolumeSize: '512Gi' });
+    await request(t.api.app).delete(t.url(csistoragecapacities, 'default', 'canon')).set(auth).expect(200);
   });
 
   it.each([

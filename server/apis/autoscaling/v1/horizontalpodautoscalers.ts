@@ -229,7 +229,7 @@ function asV2(v1: HorizontalPodAutoscalerV1): HorizontalPodAutoscaler {
 
 export const horizontalpodautoscalersV1 = defineResource<HorizontalPodAutoscalerV1>({
   group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler',
-  namespaced: true, shortNames: ['hpa'], categories: ['all'], model: 'V1HorizontalPodAutoscaler', hasGeneration: true,
+  namespaced: true, shortNames: ['hpa'], categories: ['all'], model: 'V1HorizontalPodAutoscaler',
   storageVersion: { group: 'autoscaling', plural: 'horizontalpodautoscalers', toStorage, fromStorage },
   strategy: {
     // Upstream's v1 SetDefaults_HorizontalPodAutoscaler: only minReplicas (the CPU target is the conversion's).

@@ -248,7 +248,7 @@ export const hpaTable = {
 
 export const horizontalpodautoscalers = defineResource<HorizontalPodAutoscaler>({
   group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler',
-  namespaced: true, shortNames: ['hpa'], categories: ['all'], model: 'V2HorizontalPodAutoscaler', hasGeneration: true,
+  namespaced: true, shortNames: ['hpa'], categories: ['all'], model: 'V2HorizontalPodAutoscaler',
   strategy: {
     defaults: defaultHPA,
     prepareForCreate(hpa) {

@@ -210,6 +210,14 @@ export const jobs = defineResource<Job>({
     validateUpdate: validateJobUpdate,
   },
   status: {
+    // JobStatus' conditions and its active / succeeded / failed counters are omitempty: an empty
+    // list or a zero is never written (ready and terminating are pointers: their zeros are).
+    prepareForUpdate(job) {
+      const st = job.status;
+      if (!st) return;
+      if (st.conditions && st.conditions.length === 0) delete st.conditions;
+      for (const k of ['active', 'succeeded', 'failed'] as const) if (st[k] === 0) delete st[k];
+    },
     validateUpdate(job) {
       const st = job.status ?? {};
       const errs: FieldError[] = [];

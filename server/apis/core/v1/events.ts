@@ -5,12 +5,29 @@ import { since } from '../../common/age.ts';
 type Event = KubeObject & {
   involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; fieldPath?: string; apiVersion?: string; resourceVersion?: string };
   reason?: string; message?: string; type?: string; count?: number; source?: { component?: string; host?: string };
-  firstTimestamp?: string; lastTimestamp?: string; eventTime?: string; reportingComponent?: string;
+  firstTimestamp?: string | null; lastTimestamp?: string | null; eventTime?: string | null; reportingComponent?: string;
+  reportingInstance?: string;
 };
+
+/**
+ * The fields upstream's core/v1 Event always writes, whatever the client sent: the involved object
+ * and source are structs (omitempty does not drop a struct), the three timestamps are zero Times
+ * (written as null), and reportingComponent / reportingInstance have no omitempty.
+ */
+export function defaultCoreEvent(e: Event): void {
+  e.involvedObject ??= {};
+  e.source ??= {};
+  if (e.firstTimestamp === undefined) e.firstTimestamp = null;
+  if (e.lastTimestamp === undefined) e.lastTimestamp = null;
+  if (e.eventTime === undefined) e.eventTime = null;
+  e.reportingComponent ??= '';
+  e.reportingInstance ??= '';
+}
 
 export const events = defineResource<Event>({
   group: '', version: 'v1', kind: 'Event', plural: 'events', singular: 'event',
   namespaced: true, shortNames: ['ev'], model: 'CoreV1Event',
+  strategy: { defaults: defaultCoreEvent },
   fieldSelectors: {
     'involvedObject.kind': (e) => e.involvedObject?.kind,
     'involvedObject.namespace': (e) => e.involvedObject?.namespace,

@@ -14,11 +14,34 @@ interface NodeStatus {
   capacity?: Record<string, string>; allocatable?: Record<string, string>; phase?: string;
   conditions?: Array<{ type: string; status: string }>;
   addresses?: Array<{ type: string; address: string }>;
-  nodeInfo?: { kubeletVersion?: string; osImage?: string; kernelVersion?: string; containerRuntimeVersion?: string; architecture?: string };
+  nodeInfo?: {
+    machineID?: string; systemUUID?: string; bootID?: string; kernelVersion?: string; osImage?: string; containerRuntimeVersion?: string;
+    kubeletVersion?: string; kubeProxyVersion?: string; operatingSystem?: string; architecture?: string; [k: string]: unknown;
+  };
+  daemonEndpoints?: { kubeletEndpoint?: { Port?: number } };
 }
 export type Node = KubeObject & { spec?: NodeSpec; status?: NodeStatus };
 
 const TAINT_EFFECTS = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
+
+const NODE_INFO_FIELDS = [
+  'machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion',
+  'operatingSystem', 'architecture',
+] as const;
+
+/**
+ * What upstream writes for a Node's status however little of it was given: daemonEndpoints and
+ * nodeInfo are structs (omitempty does not drop them), the kubelet endpoint's `Port` and every
+ * NodeSystemInfo string have no omitempty, so a Node created without a status reads back with
+ * `Port: 0` and empty strings (as a Node registered by hand, or by kwok before its first heartbeat).
+ */
+export function defaultNodeStatusStructs(st: NodeStatus): void {
+  const endpoints = (st.daemonEndpoints ??= {});
+  const kubelet = (endpoints.kubeletEndpoint ??= {});
+  kubelet.Port ??= 0;
+  const info = (st.nodeInfo ??= {});
+  for (const k of NODE_INFO_FIELDS) info[k] ??= '';
+}
 
 function validateTaints(taints: Taint[], path: FieldPath): FieldError[] {
   const errs: FieldError[] = [];
@@ -103,13 +126,12 @@ export const nodes = defineResource<Node>({
     createKeepsStatus: true,
     defaults(node) {
       node.spec ??= {};
-      const st = node.status;
-      if (st) {
-        canonicalizeResourceList(st.capacity);
-        canonicalizeResourceList(st.allocatable);
-        // SetDefaults_NodeStatus: allocatable starts as capacity.
-        if (!st.allocatable && st.capacity) st.allocatable = { ...st.capacity };
-      }
+      const st = (node.status ??= {});
+      canonicalizeResourceList(st.capacity);
+      canonicalizeResourceList(st.allocatable);
+      // SetDefaults_NodeStatus: allocatable starts as capacity.
+      if (!st.allocatable && st.capacity) st.allocatable = { ...st.capacity };
+      defaultNodeStatusStructs(st);
     },
     prepareForUpdate(node, old) {
       node.status = structuredClone(old.status ?? {});
@@ -124,6 +146,8 @@ export const nodes = defineResource<Node>({
       node.spec = structuredClone(old.spec ?? {});
       canonicalizeResourceList(node.status?.capacity);
       canonicalizeResourceList(node.status?.allocatable);
+      // A status write is decoded, so defaulted, as any other (the registry runs `defaults` on the main resource only).
+      defaultNodeStatusStructs((node.status ??= {}));
     },
     validateUpdate: (node) => validateResources(node),
   },

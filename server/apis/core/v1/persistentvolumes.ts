@@ -8,6 +8,7 @@ import { defineResource, type FieldError, type KubeObject } from '../../types.ts
 import { age, ageColumn, nameColumn } from '../../common/age.ts';
 import { canonicalizeResourceList, quantityString, validateResourceQuantityValue } from '../../common/intstr.ts';
 import { deepEqual } from '../../common/podtemplate.ts';
+import { defaultVolumeSourceFields } from './poddefaults.ts';
 
 export const ACCESS_MODES = ['ReadOnlyMany', 'ReadWriteMany', 'ReadWriteOnce', 'ReadWriteOncePod'];
 export const VOLUME_MODES = ['Block', 'Filesystem'];
@@ -81,6 +82,7 @@ export const persistentvolumes = defineResource<PersistentVolume>({
       const s = (pv.spec ??= {});
       s.persistentVolumeReclaimPolicy ||= 'Retain';
       s.volumeMode ??= 'Filesystem';
+      defaultVolumeSourceFields(s);
       canonicalizeResourceList(s.capacity);
     },
     prepareForCreate(pv, ctx) {

@@ -11,6 +11,8 @@ import { admitPod } from './podadmission.ts';
 import { bindingSubresource } from './podbinding.ts';
 import { evictionSubresource } from './podeviction.ts';
 import { computePodQOS } from './podqos.ts';
+import { canonicalizeRequirements, defaultContainer, defaultVolume } from './poddefaults.ts';
+import { canonicalizeResourceList } from '../../common/intstr.ts';
 import { validatePodStatusUpdate, validatePodUpdate } from './podupdate.ts';
 
 export interface Container {
@@ -29,10 +31,12 @@ export interface PodCondition {
 }
 export interface PodSpec {
   containers?: Container[]; initContainers?: Container[]; restartPolicy?: string; dnsPolicy?: string; schedulerName?: string;
-  terminationGracePeriodSeconds?: number; securityContext?: object; nodeName?: string; serviceAccountName?: string;
+  terminationGracePeriodSeconds?: number; securityContext?: object; nodeName?: string; serviceAccountName?: string; serviceAccount?: string;
   hostNetwork?: boolean; enableServiceLinks?: boolean; priority?: number; priorityClassName?: string; preemptionPolicy?: string;
   readinessGates?: Array<{ conditionType: string }>; activeDeadlineSeconds?: number | null; nodeSelector?: Record<string, string>;
   tolerations?: Toleration[]; schedulingGates?: Array<{ name: string }>;
+  ephemeralContainers?: Container[]; volumes?: Array<Record<string, unknown>>;
+  resources?: { requests?: Record<string, unknown>; limits?: Record<string, unknown> }; overhead?: Record<string, unknown>;
 }
 export type Pod = KubeObject & {
   spec?: PodSpec;
@@ -43,27 +47,25 @@ export type Pod = KubeObject & {
   };
 };
 
-export function defaultContainer(c: Container): void {
-  if (!c.terminationMessagePath) c.terminationMessagePath = '/dev/termination-log';
-  if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
-  if (!c.imagePullPolicy) {
-    const image = c.image ?? '';
-    const tag = image.includes('@') ? 'digest' : /:[^/]+$/.exec(image)?.[0].slice(1) ?? 'latest';
-    c.imagePullPolicy = tag === 'latest' ? 'Always' : 'IfNotPresent';
-  }
-  if (!c.resources) c.resources = {};
-  for (const p of c.ports ?? []) if (!p.protocol) p.protocol = 'TCP';
-}
-
-/** Upstream's SetDefaults_PodSpec plus container defaults: what pod templates get as well as pods. */
+/** Upstream's SetDefaults_PodSpec plus container and volume defaults (poddefaults.ts): what pod templates get as well as pods. */
 export function defaultPodSpec(spec: PodSpec): void {
   spec.restartPolicy ??= 'Always';
   spec.dnsPolicy ??= 'ClusterFirst';
   spec.schedulerName ??= 'default-scheduler';
   spec.terminationGracePeriodSeconds ??= 30;
   spec.securityContext ??= {};
+  // v1's deprecated serviceAccount is an alias: a spec naming only it runs as that account, and
+  // the v1 form always writes the name under both fields (upstream's PodSpec conversions).
+  if (!spec.serviceAccountName && spec.serviceAccount) spec.serviceAccountName = spec.serviceAccount;
+  if (spec.serviceAccountName) spec.serviceAccount = spec.serviceAccountName;
+  else delete spec.serviceAccount;
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const c of spec.initContainers ?? []) defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) defaultContainer(c);
+  for (const v of spec.volumes ?? []) defaultVolume(v);
+  // Pod-level resources and the RuntimeClass overhead are resource lists too.
+  canonicalizeRequirements(spec.resources);
+  canonicalizeResourceList(spec.overhead);
 }
 
 /**
@@ -86,6 +88,12 @@ export function defaultPod(pod: Pod): void {
       for (const p of c.ports ?? []) if (!p.hostPort) p.hostPort = p.containerPort;
     }
   }
+}
+
+function withDefaults(pod: Pod): Pod {
+  const copy = structuredClone(pod);
+  defaultPod(copy);
+  return copy;
 }
 
 const MAX_INT32 = 2147483647;
@@ -213,7 +221,9 @@ export const pods = defineResource<Pod>({
       }
     },
     validate: validatePod,
-    validateUpdate: validatePodUpdate,
+    // Upstream defaults what it reads from storage too: a pod stored before a default existed
+    // compares as if it had it, so the default does not count as a change of the spec.
+    validateUpdate: (pod, old) => validatePodUpdate(pod, withDefaults(old)),
     gracefulDelete: podGracePeriod,
   },
   admit: admitPod,
@@ -221,6 +231,11 @@ export const pods = defineResource<Pod>({
     prepareForUpdate(pod, old) {
       // The QoS class is the API server's; a status write that drops it keeps the old one.
       if (pod.status && !pod.status.qosClass && old.status?.qosClass) pod.status.qosClass = old.status.qosClass;
+      // A PodCondition's two times are metav1.Time structs: a zero one is written null, never left out.
+      for (const c of pod.status?.conditions ?? []) {
+        if (c.lastProbeTime === undefined) c.lastProbeTime = null;
+        if (c.lastTransitionTime === undefined) c.lastTransitionTime = null;
+      }
     },
     validateUpdate: validatePodStatusUpdate,
   },

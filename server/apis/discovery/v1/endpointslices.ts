@@ -14,7 +14,7 @@ interface Endpoint {
   addresses?: string[]; conditions?: Record<string, unknown>; hostname?: string; nodeName?: string; zone?: string;
   deprecatedTopology?: Record<string, string>; hints?: { forZones?: Array<{ name?: string }> }; targetRef?: unknown;
 }
-type EndpointSlice = KubeObject & { addressType?: string; endpoints?: Endpoint[]; ports?: EndpointPort[] };
+type EndpointSlice = KubeObject & { addressType?: string; endpoints?: Endpoint[] | null; ports?: EndpointPort[] | null };
 
 const supportedAddressTypes = ['FQDN', 'IPv4', 'IPv6'];
 const supportedProtocols = ['SCTP', 'TCP', 'UDP'];
@@ -155,6 +155,12 @@ export const endpointslices = defineResource<EndpointSlice>({
         port.name ??= '';
         port.protocol ??= 'TCP';
       }
+      // `endpoints` and `ports` have no omitempty, and an empty list reads back from upstream's
+      // (protobuf) storage as a nil one: both are written `null` when there are none. An
+      // endpoint's conditions are a struct, always written.
+      if (!eps.endpoints?.length) eps.endpoints = null;
+      if (!eps.ports?.length) eps.ports = null;
+      for (const ep of eps.endpoints ?? []) ep.conditions ??= {};
     },
     // A v1 write silently clears deprecatedTopology (upstream's dropTopologyOnV1).
     prepareForCreate(eps) {

@@ -10,7 +10,7 @@ import { goStruct, semanticEqual } from '../../common/shapes.ts';
 import { mandatorySpec } from './bootstrap.ts';
 
 interface Subject { kind?: string; user?: { name?: string }; group?: { name?: string }; serviceAccount?: { name?: string; namespace?: string } }
-interface ResourceRule { verbs?: string[]; apiGroups?: string[]; resources?: string[]; namespaces?: string[]; clusterScope?: boolean }
+interface ResourceRule { verbs?: string[]; apiGroups?: string[]; resources?: string[]; namespaces?: string[] | null; clusterScope?: boolean }
 interface NonResourceRule { verbs?: string[]; nonResourceURLs?: string[] }
 interface Rule { subjects?: Subject[]; resourceRules?: ResourceRule[]; nonResourceRules?: NonResourceRule[] }
 interface Condition { type?: string; status?: string; lastTransitionTime?: string; reason?: string; message?: string }
@@ -167,6 +167,9 @@ export const flowschemas = defineResource<FlowSchema>({
     defaults(fs) {
       const spec = (fs.spec ??= {});
       if (!spec.matchingPrecedence) spec.matchingPrecedence = 1000;
+      // A resource rule's `namespaces` has no omitempty, and an empty list reads back from
+      // upstream's (protobuf) storage as nil: a cluster-scoped-only rule is written `namespaces: null`.
+      for (const rule of spec.rules ?? []) for (const rr of rule.resourceRules ?? []) if (!rr.namespaces?.length) rr.namespaces = null;
     },
     prepareForCreate(fs) {
       fs.status = {};

@@ -6,6 +6,7 @@ import { parseQuantity } from '../../../../machinery/quantity.ts';
 import { isQualifiedName, isValidLabelValue, nameIsDNSLabel, validateImmutableField, validateLabelName, validateLabels } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
 import { age, ageColumn, nameColumn } from '../../common/age.ts';
+import { canonicalizeResourceList } from '../../common/intstr.ts';
 
 interface Toleration { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number }
 type RuntimeClass = KubeObject & {
@@ -94,6 +95,8 @@ export const runtimeclasses = defineResource<RuntimeClass>({
   group: 'node.k8s.io', version: 'v1', kind: 'RuntimeClass', plural: 'runtimeclasses', singular: 'runtimeclass',
   namespaced: false, model: 'V1RuntimeClass',
   strategy: {
+    // The overhead is a resource list: rounded to milli units and canonical (SetDefaults_ResourceList).
+    defaults: (rc) => canonicalizeResourceList(rc.overhead?.podFixed),
     validate: (rc) => validateRuntimeClass(rc),
     validateUpdate: (rc, old) => validateImmutableField(rc.handler ?? '', old.handler ?? '', FieldPath.root('handler')),
   },

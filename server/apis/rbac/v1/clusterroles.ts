@@ -2,7 +2,7 @@
 // ClusterRoles by label selectors (the aggregation controller fills `rules`).
 import { defineResource } from '../../types.ts';
 import { confirmRoleWrite } from '../../../rbac/escalation.ts';
-import { validateAggregationRule, validateRBACName, validateRules, type ClusterRole } from './validation.ts';
+import { defaultRole, validateAggregationRule, validateRBACName, validateRules, type ClusterRole } from './validation.ts';
 
 export const clusterroles = defineResource<ClusterRole>({
   group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole',
@@ -10,6 +10,7 @@ export const clusterroles = defineResource<ClusterRole>({
   strategy: {
     nameValidator: validateRBACName,
     allowCreateOnUpdate: true,
+    defaults: defaultRole,
     validate: (role) => [...validateRules(role.rules, false), ...validateAggregationRule(role)],
     // Escalation prevention: only rules the writer holds (an aggregationRule needs all of them).
     prepareForCreate: (role, ctx) => confirmRoleWrite('clusterroles', role, undefined, ctx),

@@ -2,7 +2,7 @@
 // default Table (Name, Created At). Writers may grant only what they hold (server/rbac/escalation.ts).
 import { defineResource } from '../../types.ts';
 import { confirmRoleWrite } from '../../../rbac/escalation.ts';
-import { validateRBACName, validateRules, type Role } from './validation.ts';
+import { defaultRole, validateRBACName, validateRules, type Role } from './validation.ts';
 
 export const roles = defineResource<Role>({
   group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'Role', plural: 'roles', singular: 'role',
@@ -10,6 +10,7 @@ export const roles = defineResource<Role>({
   strategy: {
     nameValidator: validateRBACName,
     allowCreateOnUpdate: true,
+    defaults: defaultRole,
     validate: (role) => validateRules(role.rules, true),
     // Escalation prevention: only rules the writer holds, unless it may `escalate`.
     prepareForCreate: (role, ctx) => confirmRoleWrite('roles', role, undefined, ctx),

@@ -14,7 +14,7 @@ export interface PolicyRule { verbs?: string[]; apiGroups?: string[]; resources?
 export interface RoleRef { apiGroup?: string; kind?: string; name?: string }
 export interface Subject { kind?: string; apiGroup?: string; name?: string; namespace?: string }
 
-export type Role = KubeObject & { rules?: PolicyRule[] };
+export type Role = KubeObject & { rules?: PolicyRule[] | null };
 export type ClusterRole = Role & { aggregationRule?: { clusterRoleSelectors?: LabelSelector[] } };
 export type Binding = KubeObject & { roleRef?: RoleRef; subjects?: Subject[] };
 
@@ -37,7 +37,7 @@ export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, path: 
   return errs;
 }
 
-export function validateRules(rules: PolicyRule[] | undefined, namespaced: boolean): FieldError[] {
+export function validateRules(rules: PolicyRule[] | undefined | null, namespaced: boolean): FieldError[] {
   return (rules ?? []).flatMap((r, i) => validatePolicyRule(r, namespaced, FieldPath.root('rules').index(i)));
 }
 
@@ -92,13 +92,23 @@ export function validateBindingUpdate(b: Binding, old: Binding): FieldError[] {
   return [field.invalid(FieldPath.root('roleRef'), { APIGroup: a.apiGroup ?? '', Kind: a.kind ?? '', Name: a.name ?? '' }, 'cannot change roleRef')];
 }
 
+/**
+ * A Role's or ClusterRole's `rules` have no omitempty, and an empty list reads back from upstream's
+ * (protobuf) storage as nil: a role without rules (an aggregated ClusterRole that selects nothing
+ * yet) is written `rules: null`.
+ */
+export function defaultRole(role: Role): void {
+  if (!role.rules?.length) role.rules = null;
+}
+
 /** SetDefaults_RoleBinding / _ClusterRoleBinding / _Subject. */
 export function defaultBinding(b: Binding): void {
   if (b.roleRef && !b.roleRef.apiGroup) b.roleRef.apiGroup = GroupName;
   for (const s of b.subjects ?? []) {
     if (s.apiGroup) continue;
-    if (s.kind === 'ServiceAccount') s.apiGroup = '';
-    else if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = GroupName;
+    if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = GroupName;
+    // A ServiceAccount's group is the core group, "", which Subject.apiGroup (omitempty) never writes.
+    else delete s.apiGroup;
   }
 }
 

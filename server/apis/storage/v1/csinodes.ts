@@ -8,8 +8,8 @@ import { defineResource, type FieldError, type KubeObject } from '../../types.ts
 import { age, ageColumn, nameColumn } from '../../common/age.ts';
 import { validateCSIDriverName } from './validation.ts';
 
-interface Driver { name?: string; nodeID?: string; topologyKeys?: string[]; allocatable?: { count?: number } }
-type CSINode = KubeObject & { spec?: { drivers?: Driver[] } };
+interface Driver { name?: string; nodeID?: string; topologyKeys?: string[] | null; allocatable?: { count?: number } }
+type CSINode = KubeObject & { spec?: { drivers?: Driver[] | null } };
 
 // Upstream's csinode strategy always allows the longer node IDs.
 const maxNodeIDLength = 256;
@@ -37,6 +37,13 @@ export const csinodes = defineResource<CSINode>({
   group: 'storage.k8s.io', version: 'v1', kind: 'CSINode', plural: 'csinodes', singular: 'csinode',
   namespaced: false, model: 'V1CSINode', returnDeletedObject: true,
   strategy: {
+    // `drivers` and a driver's `topologyKeys` have no omitempty, and an empty list reads back from
+    // upstream's (protobuf) storage as nil: none is written `null` (a driver without topology).
+    defaults(n) {
+      const spec = (n.spec ??= {});
+      if (!spec.drivers?.length) spec.drivers = null;
+      for (const d of spec.drivers ?? []) if (!d.topologyKeys?.length) d.topologyKeys = null;
+    },
     validate(n) {
       const names = new Set<string>();
       return (n.spec?.drivers ?? []).flatMap((d, i) => validateDriver(d, names, FieldPath.root('spec', 'drivers').index(i)));

@@ -8,6 +8,7 @@ import { nameIsDNSSubdomain } from '../../../../machinery/validation.ts';
 import { defineResource, type FieldError, type KubeObject } from '../../types.ts';
 import { nameColumn } from '../../common/age.ts';
 import { semanticEqual } from '../../common/shapes.ts';
+import { quantityString } from '../../common/intstr.ts';
 
 type CSIStorageCapacity = KubeObject & { nodeTopology?: LabelSelector; storageClassName?: string; capacity?: string; maximumVolumeSize?: string };
 
@@ -30,6 +31,11 @@ export const csistoragecapacities = defineResource<CSIStorageCapacity>({
   group: 'storage.k8s.io', version: 'v1', kind: 'CSIStorageCapacity', plural: 'csistoragecapacities', singular: 'csistoragecapacity',
   namespaced: true, model: 'V1CSIStorageCapacity',
   strategy: {
+    // Quantities are stored in their canonical form (`1024Gi` reads back `1Ti`).
+    defaults(c) {
+      if (c.capacity !== undefined && c.capacity !== null) c.capacity = quantityString(c.capacity);
+      if (c.maximumVolumeSize !== undefined && c.maximumVolumeSize !== null) c.maximumVolumeSize = quantityString(c.maximumVolumeSize);
+    },
     validate: (c) => validateCapacity(c),
     validateUpdate(c, old) {
       const errs: FieldError[] = [];
