@@ -3,7 +3,7 @@ import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as errors from '../../machinery/errors.ts';
-import { checkJsonDepth, decodeBody, readBodies, MAX_NESTING_DEPTH } from './body.ts';
+import { checkJsonDepth, checkModelTypes, decodeBody, readBodies, MAX_NESTING_DEPTH } from './body.ts';
 
 const noWarn = { fieldValidation: 'Strict' as const, warn: () => {} };
 const deepJson = (n: number) => '['.repeat(n) + ']'.repeat(n);
@@ -152,5 +152,29 @@ describe('reading request bodies', () => {
     expect(((await res.json()) as { message: string }).message).toContain('exceeded max depth');
     const fine = await fetch(`http://127.0.0.1:${port}/`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"a":[[1]]}' });
     expect(await fine.text()).toBe('got 11');
+  });
+});
+
+describe('quantities written as JSON numbers', () => {
+  it('reads them as upstream Quantity does, into their text (cpu: 1 in a manifest)', () => {
+    const pod = {
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' },
+      spec: {
+        overhead: { cpu: 0.25 },
+        containers: [{ name: 'c', image: 'busybox', resources: { limits: { cpu: 1, 'nvidia.com/gpu': 2 }, requests: { memory: '64Mi', cpu: 0.5 } } }],
+        volumes: [{ name: 'v', emptyDir: { sizeLimit: 1000 } }],
+      },
+    };
+    checkModelTypes(pod, 'V1Pod');
+    expect(pod.spec.containers[0]!.resources).toEqual({ limits: { cpu: '1', 'nvidia.com/gpu': '2' }, requests: { memory: '64Mi', cpu: '0.5' } });
+    expect(pod.spec.overhead).toEqual({ cpu: '0.25' });
+    expect(pod.spec.volumes[0]!.emptyDir).toEqual({ sizeLimit: '1000' });
+    const quota = { apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q' }, spec: { hard: { pods: 10 } } };
+    checkModelTypes(quota, 'V1ResourceQuota');
+    expect(quota.spec.hard).toEqual({ pods: '10' });
+  });
+
+  it('still refuses a number where a plain string belongs', () => {
+    expect(() => checkModelTypes({ metadata: { name: 5 } }, 'V1ConfigMap')).toThrow(/cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string/);
   });
 });

@@ -262,6 +262,40 @@ function goType(t: TypeRef): string {
   }
 }
 
+/**
+ * The fields whose Go type is resource.Quantity (or a map of them), by the model that holds them.
+ * A Quantity decodes from a JSON number as well as a string, so `cpu: 1` in a manifest works
+ * upstream; our objects keep quantities as strings, so such numbers are turned into their text.
+ */
+const QUANTITY_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  ResourceRequirements: ['limits', 'requests'],
+  VolumeResourceRequirements: ['limits', 'requests'],
+  LimitRangeItem: ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio'],
+  ResourceQuotaSpec: ['hard'],
+  ResourceQuotaStatus: ['hard', 'used'],
+  NodeStatus: ['capacity', 'allocatable'],
+  PersistentVolumeSpec: ['capacity'],
+  PersistentVolumeClaimStatus: ['capacity', 'allocatedResources'],
+  ContainerStatus: ['allocatedResources'],
+  Overhead: ['podFixed'],
+  PodSpec: ['overhead'],
+  EmptyDirVolumeSource: ['sizeLimit'],
+  ResourceFieldSelector: ['divisor'],
+  CSIStorageCapacity: ['capacity', 'maximumVolumeSize'],
+  MetricTarget: ['value', 'averageValue'],
+};
+
+function quantitiesAsText(obj: Record<string, unknown>, model: string): void {
+  for (const field of QUANTITY_FIELDS[shortName(model)] ?? []) {
+    const v = obj[field];
+    if (typeof v === 'number' && Number.isFinite(v)) obj[field] = String(v);
+    else if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const m = v as Record<string, unknown>;
+      for (const [k, x] of Object.entries(m)) if (typeof x === 'number' && Number.isFinite(x)) m[k] = String(x);
+    }
+  }
+}
+
 const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : 'object');
 
 /** The first value whose JSON type its field cannot hold, in Go's words; undefined when all fit. */
@@ -296,6 +330,7 @@ function typeProblem(v: unknown, t: TypeRef, path: string, struct: string): stri
       if (typeof v !== 'object' || Array.isArray(v)) return mismatch();
       const fields = modelFields(t.name);
       if (!fields) return undefined;
+      quantitiesAsText(v as Record<string, unknown>, t.name);
       const inner = shortName(t.name);
       for (const [key, item] of Object.entries(v as Record<string, unknown>)) {
         const f = fields.get(key);
