@@ -29,6 +29,7 @@ spec:
     subresources: {status: {}}
     additionalPrinterColumns:
     - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
     schema:
       openAPIV3Schema:
         type: object
@@ -61,7 +62,7 @@ describe('CustomResourceDefinitions', () => {
     writeFileSync(good, `apiVersion: ${group}/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {size: 3}\n`);
     await kubectlOk(sys, ['apply', '-f', good]);
     expect(await kubectlOk(sys, ['get', 'gd', 'g1', '-o', 'jsonpath={.spec.color}'])).toBe('red');
-    expect(await kubectlOk(sys, ['get', 'gadgets'])).toMatch(/NAME\s+SIZE\ng1\s+3/);
+    expect(await kubectlOk(sys, ['get', 'gadgets'])).toMatch(/NAME\s+SIZE\s+AGE\ng1\s+3\s+\d+s\n/);
 
     const bad = path.join(tmp, 'bad.yaml');
     writeFileSync(bad, `apiVersion: ${group}/v1\nkind: Gadget\nmetadata: {name: g2, namespace: default}\nspec: {size: 0, color: green}\n`);

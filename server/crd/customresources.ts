@@ -6,6 +6,7 @@ import * as field from '../../machinery/fieldpath.ts';
 import { defineResource, type AnyResource, type ColumnDef, type KubeObject } from '../apis/types.ts';
 import type { CRDVersion, CustomResourceDefinition } from '../apis/apiextensions/v1/customresourcedefinitions.ts';
 import { applyDefaults, pruneUnknown, validateCustomResource, type JSONSchemaProps } from './schema.ts';
+import { humanDuration } from '../endpoints/table.ts';
 
 /** A small JSONPath as printer columns use it: `.a.b`, `.a[0]`, `.a[?(@.k=="v")].b`. */
 export function evalJSONPath(obj: unknown, path: string): unknown {
@@ -32,12 +33,29 @@ export function evalJSONPath(obj: unknown, path: string): unknown {
   return cur.length === 0 ? undefined : cur.length === 1 ? cur[0] : cur;
 }
 
-function cell(value: unknown, type: string): unknown {
+/**
+ * A printer column's cell as upstream's CRD table convertor makes it (cellForJSONValue): a value
+ * of another JSON type than the column's is empty, integers are truncated, and a date becomes its
+ * age (`<invalid>` when it does not parse).
+ */
+function cell(value: unknown, type: string, now: Date): unknown {
   if (value === undefined || value === null) return null;
-  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
-  if (type === 'integer' || type === 'number') return typeof value === 'number' ? value : Number(value);
-  if (type === 'boolean') return typeof value === 'boolean' ? value : value === 'true';
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  switch (type) {
+    case 'integer': return typeof value === 'number' ? Math.trunc(value) : null;
+    case 'number': return typeof value === 'number' ? value : null;
+    case 'boolean': return typeof value === 'boolean' ? value : null;
+    case 'date': return typeof value === 'string' ? dateCell(value, now) : null;
+    default:
+      if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join(',');
+      return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  }
+}
+
+/** metav1.Time's query-parameter parse (RFC 3339), then ConvertToHumanReadableDateType. */
+function dateCell(text: string, now: Date): string {
+  if (text === '') return '<unknown>';
+  const t = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  return Number.isNaN(t) ? '<invalid>' : humanDuration(now.getTime() - t);
 }
 
 export function customResourceDefs(crd: CustomResourceDefinition): AnyResource[] {
@@ -84,9 +102,11 @@ function versionDef(crd: CustomResourceDefinition, v: CRDVersion, storageVersion
     },
     table: {
       columns,
-      row: (obj) => [
+      row: (obj, now) => [
         obj.metadata?.name ?? '',
-        ...(printer.length ? printer.map((c) => cell(evalJSONPath(obj, c.jsonPath), c.type)) : [obj.metadata?.creationTimestamp ?? null]),
+        ...(printer.length
+          ? printer.map((c) => cell(evalJSONPath(obj, c.jsonPath), c.type, now))
+          : [cell(obj.metadata?.creationTimestamp, 'date', now)]),
       ],
     },
   });
