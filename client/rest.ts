@@ -107,11 +107,12 @@ export interface ListResult<T> {
   continue?: string;
 }
 
-export type PatchType = 'merge' | 'json' | 'strategic';
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
   json: 'application/json-patch+json',
   strategic: 'application/strategic-merge-patch+json',
+  apply: 'application/apply-patch+yaml',
 };
 
 export type DeleteOptions = Pick<V1DeleteOptions, 'gracePeriodSeconds' | 'preconditions' | 'dryRun'> & {
@@ -260,10 +261,11 @@ export class RestClient {
 
   async patch<T extends KubernetesObject>(
     r: Resource<T>, namespace: string, name: string, patch: unknown,
-    o: { type?: PatchType; subresource?: string; signal?: AbortSignal } = {},
+    o: { type?: PatchType; subresource?: string; signal?: AbortSignal; fieldManager?: string; force?: boolean } = {},
   ): Promise<T> {
     const raw = await this.request('PATCH', resourcePath(r, namespace, name, o.subresource), {
       body: patch, contentType: PATCH_CONTENT_TYPES[o.type ?? 'merge'], signal: o.signal,
+      query: { fieldManager: o.fieldManager, force: o.force },
     });
     return decode<T>(raw, r.model);
   }

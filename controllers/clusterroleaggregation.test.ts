@@ -55,6 +55,9 @@ describe('clusterrole aggregation controller', () => {
     await rest.create(clusterRoles, '', role('monitoring', {}, [], 'example.com/aggregate-to-monitoring'));
     await rest.create(clusterRoles, '', role('monitoring-pods', { 'example.com/aggregate-to-monitoring': 'true' }, [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] }]));
     await eventually(async () => (await rulesOf('monitoring')).length === 1, { what: 'monitoring aggregates pods', timeoutMs: 5_000 });
+    // Written as upstream writes it: a forced apply under the controller's own field manager.
+    const managers = ((await rest.get(clusterRoles, '', 'monitoring')).metadata?.managedFields ?? []).map((m) => `${m.manager}/${m.operation}`);
+    expect(managers).toContain('clusterrole-aggregation-controller/Apply');
     await rest.create(clusterRoles, '', role('monitoring-services', { 'example.com/aggregate-to-monitoring': 'true' }, [
       { verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'] },
       { verbs: ['get'], apiGroups: [''], resources: ['services'] },

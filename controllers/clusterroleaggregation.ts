@@ -62,8 +62,9 @@ export function clusterRoleAggregationController(): Controller {
       if (!role?.aggregationRule) return;
       const rules = aggregateRules(role, lister(clusterRoles).list());
       if (sameRules(rules, role.rules)) return;
-      // A merge patch replaces the whole list, as upstream's forced apply of `rules` does.
-      await clients.rest.patch(clusterRoles, '', key, { rules: rules.map(wireRule) }, { type: 'merge', signal });
+      // As upstream: a forced server-side apply of `rules` under the controller's own field manager.
+      const applied = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: key }, rules: rules.map(wireRule) };
+      await clients.rest.patch(clusterRoles, '', key, applied, { type: 'apply', fieldManager: 'clusterrole-aggregation-controller', force: true, signal });
     },
   });
 }
