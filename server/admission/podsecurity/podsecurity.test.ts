@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import request from 'supertest';
 import { createDatabaseAt } from '../../../test/postgres.ts';
+import { eventually } from '../../../test/eventually.ts';
 import { startTestApiServer, type TestApiServer } from '../../../test/apiserver.ts';
 
 let srv: TestApiServer;
@@ -95,6 +96,10 @@ describe('PodSecurity', () => {
     await createPod(ns, 'p1', privileged).expect(201);
     await createPod(ns, 'p2', privileged).expect(201);
     await createPod(ns, 'ok', { containers: [{ name: 'c', image: 'busybox:1.36' }] }).expect(201);
+    // The check reads the pods from the watch cache, as upstream's reads them from an informer:
+    // wait until it holds all three, or a loaded machine sees only some of them.
+    await eventually(async () => (await api().get(`/api/v1/namespaces/${ns}/pods?resourceVersion=0`).set(auth)).body.items?.length === 3,
+      { what: 'the watch cache to hold the three pods', timeoutMs: 10_000 });
     const res = await api().patch(`/api/v1/namespaces/${ns}`).set(auth).set('Content-Type', 'application/merge-patch+json')
       .send(JSON.stringify({ metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } } })).expect(200);
     expect(res.headers.warning).toBe(`299 - "existing pods in namespace \\"${ns}\\" violate the new PodSecurity enforce level \\"baseline:latest\\"", 299 - "p1 (and 1 other pod): privileged"`);
