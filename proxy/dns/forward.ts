@@ -93,21 +93,30 @@ function isReplyTo(reply: Buffer, id: number, question: string): boolean {
   return key === '' || key === question;
 }
 
+/**
+ * One exchange's ending: the first answer, the deadline, an abort or an error settles it once,
+ * and closes the socket.
+ */
+function exchange(close: () => void, deadline: number, signal: AbortSignal | undefined, resolve: (v: Buffer | undefined) => void) {
+  let settled = false;
+  const finish = (v: Buffer | undefined) => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    close();
+    resolve(v);
+  };
+  const onAbort = () => finish(undefined);
+  const timer = setTimeout(() => finish(undefined), Math.max(0, deadline - Date.now()));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return finish;
+}
+
 function exchangeUdp(msg: Buffer, up: Upstream, id: number, question: string, deadline: number, signal?: AbortSignal): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const sock = dgram.createSocket(net.isIPv6(up.host) ? 'udp6' : 'udp4');
-    let settled = false;
-    const finish = (v: Buffer | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.close();
-      resolve(v);
-    };
-    const onAbort = () => finish(undefined);
-    const timer = setTimeout(() => finish(undefined), Math.max(0, deadline - Date.now()));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = exchange(() => sock.close(), deadline, signal, resolve);
     sock.on('error', () => finish(undefined));
     sock.on('message', (reply, rinfo) => {
       if (rinfo.port !== up.port || !sameHost(rinfo.address, up.host)) return;
@@ -121,18 +130,7 @@ function exchangeTcp(msg: Buffer, up: Upstream, id: number, question: string, de
   return new Promise((resolve) => {
     const sock = net.connect({ host: up.host, port: up.port });
     let buf = Buffer.alloc(0);
-    let settled = false;
-    const finish = (v: Buffer | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      sock.destroy();
-      resolve(v);
-    };
-    const onAbort = () => finish(undefined);
-    const timer = setTimeout(() => finish(undefined), Math.max(0, deadline - Date.now()));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = exchange(() => sock.destroy(), deadline, signal, resolve);
     sock.on('error', () => finish(undefined));
     sock.on('close', () => finish(undefined));
     sock.on('connect', () => sock.write(frame(msg)));
