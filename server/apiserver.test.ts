@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { openStore, type SqlStore } from '../storage/index.ts';
 import { ApiServer } from './apiserver.ts';
 import { builtinResources } from './apis/index.ts';
+import { decodeProtobufObject, schemas } from './codec/protobuf/index.ts';
+import { Reader, WireType } from './codec/protobuf/wire.ts';
 
 let store: SqlStore;
 let api: ApiServer;
@@ -273,6 +275,80 @@ describe('watch', () => {
     expect(events[0]!.type).toBe('ADDED');
     expect(events[1]!.type).toBe('BOOKMARK');
     expect(events[1]!.object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+  });
+});
+
+describe('protobuf watch streams', () => {
+  /** Reads `n` length-framed protobuf WatchEvents, decoded as client-go's raw stream serializer does. */
+  async function protobufEvents(path: string, accept: string, n: number, act: () => Promise<void>) {
+    const server = http.createServer(api.app).listen(0);
+    const port = (server.address() as AddressInfo).port;
+    try {
+      return await new Promise<{ contentType: string; events: Array<{ type: string; object: Record<string, any>; objectBytes: Uint8Array }> }>((resolve, reject) => {
+        const events: Array<{ type: string; object: Record<string, any>; objectBytes: Uint8Array }> = [];
+        const req = http.get({ port, path, headers: { ...auth, Accept: accept } }, (res) => {
+          let buf = Buffer.alloc(0);
+          res.on('data', (d: Buffer) => {
+            buf = Buffer.concat([buf, d]);
+            while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+              const frame = buf.subarray(4, 4 + buf.readUInt32BE(0));
+              buf = buf.subarray(4 + frame.length);
+              const ev = schemas.decode('meta.v1.WatchEvent', frame) as { type: string; object: Record<string, any> };
+              // The event's object field: a RawExtension whose raw bytes are the enveloped object.
+              const fields = (b: Uint8Array) => {
+                const r = new Reader(b);
+                const out = new Map<number, Uint8Array>();
+                while (!r.done()) { const t = r.tag(); if (t.wireType === WireType.Bytes) out.set(t.field, r.bytes()); else r.skip(t.wireType); }
+                return out;
+              };
+              events.push({ ...ev, objectBytes: fields(fields(frame).get(2)!).get(1)! });
+              if (events.length === n) { req.destroy(); resolve({ contentType: String(res.headers['content-type']), events }); }
+            }
+          });
+          void act().catch(reject);
+        });
+        req.on('error', (e) => { if (events.length < n) reject(e); });
+        setTimeout(() => reject(new Error(`timed out with ${events.length}/${n} events`)), 10_000);
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }
+
+  it('answers a client asking for protobuf first with length-framed WatchEvents whose objects are enveloped protobuf', async () => {
+    const n = ns();
+    await createNamespace(n);
+    const list = await request(api.app).get(`/api/v1/namespaces/${n}/configmaps`).set(auth).expect(200);
+    const written: Array<Record<string, unknown>> = [];
+    // client-go's typed clients with ContentType protobuf send this Accept header.
+    const { contentType, events } = await protobufEvents(`/api/v1/namespaces/${n}/configmaps?watch=1&resourceVersion=${list.body.metadata.resourceVersion}&allowWatchBookmarks=true`,
+      'application/vnd.kubernetes.protobuf, */*', 3, async () => {
+        written.push((await request(api.app).post(`/api/v1/namespaces/${n}/configmaps`).set(auth).send({ metadata: { name: 'p' }, data: { a: '1' } }).expect(201)).body);
+        written.push((await request(api.app).patch(`/api/v1/namespaces/${n}/configmaps/p`).set(auth).set('Content-Type', 'application/merge-patch+json').send({ data: { a: '2' } }).expect(200)).body);
+        await request(api.app).delete(`/api/v1/namespaces/${n}/configmaps/p`).set(auth).expect(200);
+      });
+    expect(contentType).toBe('application/vnd.kubernetes.protobuf;stream=watch');
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'MODIFIED', 'DELETED']);
+    expect(events[1]!.object).toMatchObject({ kind: 'ConfigMap', apiVersion: 'v1', data: { a: '2' }, metadata: { name: 'p', resourceVersion: (written[1] as any).metadata.resourceVersion } });
+    const decoded = decodeProtobufObject(events[0]!.objectBytes);
+    expect([decoded.apiVersion, decoded.kind, decoded.obj.metadata]).toEqual(['v1', 'ConfigMap', expect.objectContaining({ name: 'p', uid: (written[0] as any).metadata.uid })]);
+  });
+
+  it('sends an expired watch its ERROR Status as a protobuf frame too', async () => {
+    const n = ns();
+    await createNamespace(n);
+    await store.compact((await store.currentRV()));
+    const { events } = await protobufEvents(`/api/v1/namespaces/${n}/configmaps?watch=1&resourceVersion=2`, 'application/vnd.kubernetes.protobuf;stream=watch', 1, async () => {});
+    expect(events[0]!.type).toBe('ERROR');
+    expect(decodeProtobufObject(events[0]!.objectBytes).obj).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+  });
+
+  it('refuses a watch that accepts only YAML, naming the stream media types', async () => {
+    const n = ns();
+    await createNamespace(n);
+    const res = await request(api.app).get(`/api/v1/namespaces/${n}/configmaps?watch=1`).set(auth).set('Accept', 'application/yaml').expect(406);
+    expect(res.text).toContain('only the following media types are accepted: application/json;stream=watch, application/vnd.kubernetes.protobuf;stream=watch');
   });
 });
 

@@ -63,12 +63,14 @@ export interface NegotiateOptions {
   protobuf?: boolean;
   /** Watches have no YAML stream form. */
   yaml?: boolean;
+  /** A watch: the 406 names the stream media types (`…;stream=watch`), as upstream's. */
+  stream?: boolean;
 }
 
 /** Picks the response media type, or throws 406 Not Acceptable as upstream. */
 export function negotiate(accept: string | undefined, opts: NegotiateOptions = {}): Negotiated {
-  const supported: string[] = [JSON_TYPE, YAML_TYPE];
-  if (opts.protobuf) supported.push(PROTOBUF_TYPE);
+  const supported: string[] = opts.stream ? [`${JSON_TYPE};stream=watch`] : [JSON_TYPE, YAML_TYPE];
+  if (opts.protobuf) supported.push(opts.stream ? `${PROTOBUF_TYPE};stream=watch` : PROTOBUF_TYPE);
   for (const m of parseAccept(accept)) {
     const format = formatOf(m.type, !!opts.protobuf);
     if (!format || (format === 'yaml' && opts.yaml === false)) continue;

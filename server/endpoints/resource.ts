@@ -13,6 +13,7 @@ import { toTable, toPartialObjectMetadata, type IncludeObject } from './table.ts
 import { serveWatch } from './watch.ts';
 import { pruneUnknown } from '../crd/schema.ts';
 import { writeObject } from './respond.ts';
+import { hasProtobufSchema } from '../codec/protobuf/index.ts';
 import { queryBool, type RequestInfo } from './requestinfo.ts';
 import type { Admission } from '../pipeline/admission.ts';
 
@@ -209,7 +210,11 @@ export async function serveResource(req: Request, res: Response, ctx: ResourceCo
       return;
     }
     case 'watch': {
-      const neg = negotiate(req.headers.accept, { as: { ...tableAs, PartialObjectMetadata: metadataAs.PartialObjectMetadata }, protobuf: false, yaml: false });
+      // Protobuf streams only for kinds with a protobuf schema: custom resources are JSON only, as upstream's.
+      const neg = negotiate(req.headers.accept, {
+        as: { ...tableAs, PartialObjectMetadata: metadataAs.PartialObjectMetadata }, yaml: false, stream: true,
+        protobuf: hasProtobufSchema(registry.apiVersion, def.kind),
+      });
       await serveWatch(req, res, {
         registry, namespace: ns, predicate: predicateOf(def, q, name || undefined), query: q, negotiated: neg,
         includeObject: includeObjectOf(q), log: ctx.log,

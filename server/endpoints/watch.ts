@@ -1,11 +1,14 @@
-// Watch over HTTP: newline-delimited JSON events `{"type":…,"object":…}` on a chunked response
-// whose headers go out at once (client informers wait for them). Selector watches turn "stopped
+// Watch over HTTP: newline-delimited JSON events `{"type":…,"object":…}`, or length-framed
+// protobuf WatchEvents for clients that ask for protobuf first (client-go's typed clients in
+// controllers and operators), on a chunked response whose headers go out at once (client
+// informers wait for them). Selector watches turn "stopped
 // matching" into DELETED and "started matching" into ADDED, as upstream's cacher does.
 import type { Request, Response } from 'express';
 import * as errors from '../../machinery/errors.ts';
 import { isStorageError, type WatchEvent } from '../../storage/store.ts';
 import type { KubeObject } from '../apis/types.ts';
-import type { Negotiated } from '../codec/negotiate.ts';
+import { PROTOBUF_TYPE, type Negotiated } from '../codec/negotiate.ts';
+import { encodeProtobufWatchEvent } from '../codec/protobuf/index.ts';
 import { GenericRegistry, parseResourceVersion } from '../registry/generic.ts';
 import { toPartialObjectMetadata, toTable, type IncludeObject } from './table.ts';
 import { queryBool } from './requestinfo.ts';
@@ -79,7 +82,9 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
   const pred = p.predicate;
   const storedPredicate = pred && ((o: KubeObject) => pred(registry.withTypeMeta(o)));
   res.status(200);
-  res.setHeader('Content-Type', neg.format === 'yaml' ? 'application/yaml' : 'application/json');
+  const protobuf = neg.format === 'protobuf';
+  // Upstream names the stream form for protobuf only; JSON keeps its plain media type.
+  res.setHeader('Content-Type', protobuf ? `${PROTOBUF_TYPE};stream=watch` : 'application/json');
   res.setHeader('Transfer-Encoding', 'chunked');
   res.setHeader('Cache-Control', 'no-cache, private');
   res.flushHeaders();
@@ -96,7 +101,7 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
         object = toPartialObjectMetadata(obj as KubeObject, neg.asVersion);
       }
     }
-    res.write(encodeEvent(type, object));
+    res.write(protobuf ? encodeProtobufEvent(type, object) : encodeEvent(type, object));
   };
   const bookmark = (rv: bigint, annotations?: Record<string, string>) => {
     const kind = neg.as === 'Table' ? 'Table' : neg.as === 'PartialObjectMetadata' ? 'PartialObjectMetadata' : registry.def.kind;
@@ -152,6 +157,17 @@ function encodeEvent(type: string, object: unknown): string {
   let line = byType.get(type);
   if (line === undefined) byType.set(type, (line = `${JSON.stringify({ type, object })}\n`));
   return line;
+}
+
+const encodedProtobuf = new WeakMap<object, Map<string, Uint8Array>>();
+
+function encodeProtobufEvent(type: string, object: unknown): Uint8Array {
+  const obj = object as Record<string, unknown>;
+  let byType = encodedProtobuf.get(obj);
+  if (!byType) encodedProtobuf.set(obj, (byType = new Map()));
+  let frame = byType.get(type);
+  if (frame === undefined) byType.set(type, (frame = encodeProtobufWatchEvent(type, obj)));
+  return frame;
 }
 
 /** What a selector watcher sees of a change (upstream cacher's event conversion). */

@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeEnvelope } from './envelope.ts';
+import { decodeEnvelope, hasProtobufMagic } from './envelope.ts';
 import {
   ProtobufError,
   decodeProtobufObject,
@@ -12,7 +12,7 @@ import {
   schemas,
 } from './index.ts';
 import type { JsonObject } from './schema.ts';
-import { Writer, WireType } from './wire.ts';
+import { Reader, Writer, WireType } from './wire.ts';
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
@@ -539,15 +539,28 @@ describe('protobuf objects', () => {
     expect(catchError(() => decodeProtobufObject(env)).reason).toBe('Malformed');
   });
 
-  it('frames watch events with a length and an embedded protobuf object', () => {
-    const frame = encodeProtobufWatchEvent('apps/v1', 'MODIFIED', deployment);
+  it('frames watch events with a length, a bare WatchEvent and an embedded enveloped object', () => {
+    const frame = encodeProtobufWatchEvent('MODIFIED', deployment);
     const len = new DataView(frame.buffer, frame.byteOffset).getUint32(0, false);
     expect(len).toBe(frame.length - 4);
-    const env = decodeEnvelope(frame.subarray(4));
-    expect([env.apiVersion, env.kind]).toEqual(['apps/v1', 'WatchEvent']);
-    const event = schemas.decode('meta.v1.WatchEvent', env.raw) as JsonObject;
+    // No k8s\0 magic on the event itself: client-go reads it with the raw stream serializer.
+    expect(hasProtobufMagic(frame.subarray(4))).toBe(false);
+    const event = schemas.decode('meta.v1.WatchEvent', frame.subarray(4)) as JsonObject;
     expect(event.type).toBe('MODIFIED');
     expect(event.object).toEqual(expected(deployment));
+    // The object's own bytes are exactly what a get in protobuf returns.
+    const fieldsOf = (buf: Uint8Array) => {
+      const r = new Reader(buf);
+      const out = new Map<number, Uint8Array>();
+      while (!r.done()) {
+        const { field, wireType } = r.tag();
+        if (wireType === WireType.Bytes) out.set(field, r.bytes());
+        else r.skip(wireType);
+      }
+      return out;
+    };
+    const embedded = fieldsOf(fieldsOf(frame.subarray(4)).get(2)!).get(1);
+    expect(embedded && Buffer.from(embedded).equals(Buffer.from(encodeProtobufObject(deployment)))).toBe(true);
   });
 });
 

@@ -129,21 +129,21 @@ export function encodeProtobufObject(obj: JsonObject): Uint8Array {
 }
 
 /**
- * One frame of a protobuf watch stream (`application/vnd.kubernetes.protobuf;stream=watch`):
- * a 4-byte big-endian length, then a WatchEvent enveloped in the watched resource's group
- * version, whose object is itself an enveloped protobuf object (apiserver handlers/watch.go,
- * apimachinery util/framer).
+ * One frame of a protobuf watch stream (`application/vnd.kubernetes.protobuf;stream=watch`): a
+ * 4-byte big-endian length, then a meta.v1.WatchEvent with no envelope (upstream encodes events
+ * with the raw stream serializer and client-go decodes them with it), whose object is the
+ * enveloped protobuf object, as a plain get would return it (apiserver handlers/watch.go,
+ * apimachinery serializer/protobuf and util/framer).
  */
-export function encodeProtobufWatchEvent(groupVersion: string, type: string, object: JsonObject): Uint8Array {
+export function encodeProtobufWatchEvent(type: string, object: JsonObject): Uint8Array {
   const event = new Writer()
     .tag(1, WireType.Bytes)
     .string(type)
     .tag(2, WireType.Bytes)
     .bytes(new Writer().tag(1, WireType.Bytes).bytes(encodeProtobufObject(object)).finish())
     .finish();
-  const env = encodeEnvelope(groupVersion, 'WatchEvent', event);
-  const frame = new Uint8Array(4 + env.length);
-  new DataView(frame.buffer).setUint32(0, env.length, false);
-  frame.set(env, 4);
+  const frame = new Uint8Array(4 + event.length);
+  new DataView(frame.buffer).setUint32(0, event.length, false);
+  frame.set(event, 4);
   return frame;
 }
