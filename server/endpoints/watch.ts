@@ -82,7 +82,8 @@ export async function serveWatch(req: Request, res: Response, p: WatchParams): P
   const pred = p.predicate;
   const storedPredicate = pred && ((o: KubeObject) => pred(registry.withTypeMeta(o)));
   res.status(200);
-  const protobuf = neg.format === 'protobuf';
+  // Tables and metadata-only objects stay JSON (upstream's Table has no protobuf form).
+  const protobuf = neg.format === 'protobuf' && !neg.as;
   // Upstream names the stream form for protobuf only; JSON keeps its plain media type.
   res.setHeader('Content-Type', protobuf ? `${PROTOBUF_TYPE};stream=watch` : 'application/json');
   res.setHeader('Transfer-Encoding', 'chunked');
