@@ -30,23 +30,25 @@ beforeAll(async () => {
 });
 afterAll(async () => { await store.close(); });
 
-/** Reads `n` newline-delimited watch events from a real HTTP connection. */
-async function watchEvents(path: string, n: number, act: () => Promise<void>): Promise<Array<{ type: string; object: Record<string, any> }>> {
+/**
+ * Reads `n` events of a watch from a real HTTP connection; `take` cuts whole events off the front
+ * of what has arrived and returns them with the rest.
+ */
+async function watchStream<T>(path: string, n: number, act: () => Promise<void>, o: {
+  accept?: string; take: (buf: Buffer) => [events: T[], rest: Buffer];
+}): Promise<{ contentType: string; events: T[] }> {
   const server = http.createServer(api.app).listen(0);
   const port = (server.address() as AddressInfo).port;
   try {
     return await new Promise((resolve, reject) => {
-      const events: Array<{ type: string; object: Record<string, any> }> = [];
-      const req = http.get({ port, path, headers: auth }, (res) => {
-        let buf = '';
-        res.on('data', (d) => {
-          buf += d.toString();
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            events.push(JSON.parse(buf.slice(0, i)));
-            buf = buf.slice(i + 1);
-            if (events.length === n) { req.destroy(); resolve(events); }
-          }
+      const events: T[] = [];
+      const req = http.get({ port, path, headers: { ...auth, ...(o.accept ? { Accept: o.accept } : {}) } }, (res) => {
+        let buf: Buffer = Buffer.alloc(0);
+        res.on('data', (d: Buffer) => {
+          const [got, rest] = o.take(Buffer.concat([buf, d]));
+          buf = rest;
+          events.push(...got);
+          if (events.length >= n) { req.destroy(); resolve({ contentType: String(res.headers['content-type']), events: events.slice(0, n) }); }
         });
         void act().catch(reject);
       });
@@ -57,6 +59,18 @@ async function watchEvents(path: string, n: number, act: () => Promise<void>): P
     server.closeAllConnections();
     server.close();
   }
+}
+
+type JsonEvent = { type: string; object: Record<string, any> };
+
+/** Reads `n` newline-delimited JSON watch events. */
+async function watchEvents(path: string, n: number, act: () => Promise<void>): Promise<JsonEvent[]> {
+  const take = (buf: Buffer): [JsonEvent[], Buffer] => {
+    const lines = buf.toString().split('\n');
+    const rest = lines.pop()!;
+    return [lines.map((l) => JSON.parse(l) as JsonEvent), Buffer.from(rest)];
+  };
+  return (await watchStream(path, n, act, { take })).events;
 }
 
 describe('discovery', () => {
@@ -279,42 +293,31 @@ describe('watch', () => {
 });
 
 describe('protobuf watch streams', () => {
-  /** Reads `n` length-framed protobuf WatchEvents, decoded as client-go's raw stream serializer does. */
-  async function protobufEvents(path: string, accept: string, n: number, act: () => Promise<void>) {
-    const server = http.createServer(api.app).listen(0);
-    const port = (server.address() as AddressInfo).port;
-    try {
-      return await new Promise<{ contentType: string; events: Array<{ type: string; object: Record<string, any>; objectBytes: Uint8Array }> }>((resolve, reject) => {
-        const events: Array<{ type: string; object: Record<string, any>; objectBytes: Uint8Array }> = [];
-        const req = http.get({ port, path, headers: { ...auth, Accept: accept } }, (res) => {
-          let buf = Buffer.alloc(0);
-          res.on('data', (d: Buffer) => {
-            buf = Buffer.concat([buf, d]);
-            while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
-              const frame = buf.subarray(4, 4 + buf.readUInt32BE(0));
-              buf = buf.subarray(4 + frame.length);
-              const ev = schemas.decode('meta.v1.WatchEvent', frame) as { type: string; object: Record<string, any> };
-              // The event's object field: a RawExtension whose raw bytes are the enveloped object.
-              const fields = (b: Uint8Array) => {
-                const r = new Reader(b);
-                const out = new Map<number, Uint8Array>();
-                while (!r.done()) { const t = r.tag(); if (t.wireType === WireType.Bytes) out.set(t.field, r.bytes()); else r.skip(t.wireType); }
-                return out;
-              };
-              events.push({ ...ev, objectBytes: fields(fields(frame).get(2)!).get(1)! });
-              if (events.length === n) { req.destroy(); resolve({ contentType: String(res.headers['content-type']), events }); }
-            }
-          });
-          void act().catch(reject);
-        });
-        req.on('error', (e) => { if (events.length < n) reject(e); });
-        setTimeout(() => reject(new Error(`timed out with ${events.length}/${n} events`)), 10_000);
-      });
-    } finally {
-      server.closeAllConnections();
-      server.close();
+  type ProtobufEvent = JsonEvent & { objectBytes: Uint8Array };
+  /** The fields of a message that are bytes, by number. */
+  const bytesFields = (b: Uint8Array) => {
+    const r = new Reader(b);
+    const out = new Map<number, Uint8Array>();
+    while (!r.done()) {
+      const t = r.tag();
+      if (t.wireType === WireType.Bytes) out.set(t.field, r.bytes());
+      else r.skip(t.wireType);
     }
-  }
+    return out;
+  };
+  /** Length-framed WatchEvents, decoded as client-go's raw stream serializer does. */
+  const takeFrames = (buf: Buffer): [ProtobufEvent[], Buffer] => {
+    const out: ProtobufEvent[] = [];
+    while (buf.length >= 4 && buf.length >= 4 + buf.readUInt32BE(0)) {
+      const frame = buf.subarray(4, 4 + buf.readUInt32BE(0));
+      buf = buf.subarray(4 + frame.length);
+      const ev = schemas.decode('meta.v1.WatchEvent', frame) as JsonEvent;
+      // The event's object: a RawExtension whose raw bytes are the enveloped object.
+      out.push({ ...ev, objectBytes: bytesFields(bytesFields(frame).get(2)!).get(1)! });
+    }
+    return [out, buf];
+  };
+  const protobufEvents = (path: string, accept: string, n: number, act: () => Promise<void>) => watchStream(path, n, act, { accept, take: takeFrames });
 
   it('answers a client asking for protobuf first with length-framed WatchEvents whose objects are enveloped protobuf', async () => {
     const n = ns();
