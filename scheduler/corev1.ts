@@ -109,6 +109,15 @@ export class RequiredNodeAffinity {
   }
 }
 
+/**
+ * MatchNodeSelectorTerms: any of the (non-empty, parsable) terms matches the node; no terms match
+ * nothing. PersistentVolume node affinity is checked this way.
+ */
+export function matchNodeSelectorTerms(terms: readonly V1NodeSelectorTerm[] | undefined, node: V1Node): boolean {
+  for (const t of terms ?? []) if (!isEmptyTerm(t) && termMatches(parseTerm(t), node)) return true;
+  return false;
+}
+
 /** Weighted preferred node affinity terms; throws on a term that does not parse (upstream: an error status). */
 export class PreferredSchedulingTerms {
   private readonly terms: Array<{ term: NodeSelectorTerm; weight: number }> = [];

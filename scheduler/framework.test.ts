@@ -85,6 +85,31 @@ describe('framework runner', () => {
     expect(c.get('n1')!.requested.milliCPU).toBe(0);
   });
 
+  it('runs PreBind plugins in order, stopping at the first failure and wrapping errors as upstream', async () => {
+    const calls: string[] = [];
+    const ok = (name: string): PluginFactory => () => ({ name, preBind: async () => { calls.push(name); return undefined; } });
+    const failing: PluginFactory = () => ({ name: 'Volumes', preBind: async () => { calls.push('Volumes'); return Status.error('binding volumes: context deadline exceeded'); } });
+    const rejecting: PluginFactory = () => ({ name: 'Reject', preBind: async () => Status.unschedulable('no room') });
+    const signal = new AbortController().signal;
+    const fwk = frameworkWith(cache, [{ factory: ok('A') }, { factory: failing }, { factory: ok('B') }]);
+    const s = await fwk.runPreBindPlugins(new CycleState(), makePod().obj(), 'n1', signal);
+    expect(s?.message()).toBe('running PreBind plugin "Volumes": binding volumes: context deadline exceeded');
+    expect(s?.plugin).toBe('Volumes');
+    expect(calls).toEqual(['A', 'Volumes']);
+    const r = await frameworkWith(cache, [{ factory: rejecting }]).runPreBindPlugins(new CycleState(), makePod().obj(), 'n1', signal);
+    expect(r?.isRejected()).toBe(true);
+    expect(r?.reasons).toEqual(['no room']);
+    expect(await frameworkWith(cache, [{ factory: ok('C') }]).runPreBindPlugins(new CycleState(), makePod().obj(), 'n1', signal)).toBeUndefined();
+  });
+
+  it('wraps a Reserve plugin\'s error as upstream and keeps a rejection\'s reasons', () => {
+    const erring: PluginFactory = () => ({ name: 'Volumes', reserve: () => Status.error('PersistentVolume "pv" is out of sync') });
+    const s = frameworkWith(cache, [{ factory: erring }]).runReservePlugins(new CycleState(), makePod().info(), 'n1');
+    expect(s?.message()).toBe('running Reserve plugin "Volumes": PersistentVolume "pv" is out of sync');
+    const rejecting: PluginFactory = () => ({ name: 'R', reserve: () => Status.unschedulable('taken') });
+    expect(frameworkWith(cache, [{ factory: rejecting }]).runReservePlugins(new CycleState(), makePod().info(), 'n1')?.reasons).toEqual(['taken']);
+  });
+
   it('normalises by the highest score, reversed or not', () => {
     const s = [{ name: 'a', score: 0 }, { name: 'b', score: 2 }, { name: 'c', score: 4 }];
     defaultNormalizeScore(100, true, s);

@@ -1,6 +1,6 @@
 // The scheduling framework: statuses, the per-cycle state, the plugin interfaces at upstream's
 // extension points (PreEnqueue, PreFilter, Filter, PostFilter, PreScore, Score, NormalizeScore,
-// Reserve, Bind) and the runner that calls a profile's plugins in order, plus FitError, whose
+// Reserve, PreBind, Bind) and the runner that calls a profile's plugins in order, plus FitError, whose
 // message is the one users read in `kubectl describe pod`.
 // Upstream: pkg/scheduler/framework/{interface.go,cycle_state.go,types.go} and runtime/framework.go.
 import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
@@ -106,7 +106,9 @@ export interface Handle {
 export type ClusterEvent =
   | 'Node/Add' | 'Node/Delete' | 'Node/UpdateLabel' | 'Node/UpdateTaint' | 'Node/UpdateAllocatable' | 'Node/UpdateImages'
   | 'AssignedPod/Add' | 'AssignedPod/Update' | 'AssignedPod/Delete'
-  | 'Namespace/Add' | 'Namespace/Update' | 'PodDisruptionBudget/Change';
+  | 'Namespace/Add' | 'Namespace/Update' | 'PodDisruptionBudget/Change'
+  | 'PersistentVolumeClaim/Add' | 'PersistentVolumeClaim/Update' | 'PersistentVolume/Add' | 'PersistentVolume/Update'
+  | 'StorageClass/Add' | 'StorageClass/Update';
 
 export interface PreFilterOutcome {
   status?: Status;
@@ -139,6 +141,12 @@ export interface Plugin {
   normalizeScore?(state: CycleState, pod: PodInfo, scores: NodeScore[]): void;
   reserve?(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus;
   unreserve?(state: CycleState, pod: PodInfo, nodeName: string): void;
+  /**
+   * In the binding cycle, after Reserve and before Bind: may call the API and wait (volume
+   * binding). A failure unreserves the pod and sends it back to the queue with a back-off.
+   * `pod` is the assumed pod (spec.nodeName set); the signal aborts when the scheduler stops.
+   */
+  preBind?(state: CycleState, pod: V1Pod, nodeName: string, signal: AbortSignal): Promise<MaybeStatus>;
   bind?(state: CycleState, pod: V1Pod, nodeName: string): Promise<MaybeStatus>;
 }
 
@@ -211,6 +219,7 @@ export class Framework {
   private readonly preScorePlugins: Plugin[];
   private readonly scorePlugins: Plugin[];
   private readonly reservePlugins: Plugin[];
+  private readonly preBindPlugins: Plugin[];
   private readonly bindPlugins: Plugin[];
   private readonly extensionPlugins: Plugin[];
 
@@ -228,6 +237,7 @@ export class Framework {
     this.preScorePlugins = at((p) => !!p.preScore);
     this.scorePlugins = at((p) => !!p.score);
     this.reservePlugins = at((p) => !!p.reserve);
+    this.preBindPlugins = at((p) => !!p.preBind);
     this.bindPlugins = at((p) => !!p.bind);
     this.extensionPlugins = at((p) => !!p.addPod || !!p.removePod);
   }
@@ -372,16 +382,30 @@ export class Framework {
     return totals;
   }
 
+  /** Reserve plugins in order until one fails: a rejection keeps its reasons, an error is wrapped as upstream's. */
   runReservePlugins(state: CycleState, pod: PodInfo, nodeName: string): MaybeStatus {
     for (const p of this.reservePlugins) {
       const s = p.reserve!(state, pod, nodeName);
-      if (!isSuccess(s)) return s!.withPlugin(p.name);
+      if (isSuccess(s)) continue;
+      if (s!.isRejected()) return s!.withPlugin(p.name);
+      return Status.error(`running Reserve plugin "${p.name}": ${s!.message()}`).withPlugin(p.name);
     }
     return undefined;
   }
 
   runUnreservePlugins(state: CycleState, pod: PodInfo, nodeName: string): void {
     for (const p of [...this.reservePlugins].reverse()) p.unreserve?.(state, pod, nodeName);
+  }
+
+  /** PreBind plugins in order, each awaited; the first failure ends the binding cycle (upstream's RunPreBindPlugins). */
+  async runPreBindPlugins(state: CycleState, pod: V1Pod, nodeName: string, signal: AbortSignal): Promise<MaybeStatus> {
+    for (const p of this.preBindPlugins) {
+      const s = await p.preBind!(state, pod, nodeName, signal);
+      if (isSuccess(s)) continue;
+      if (s!.isRejected()) return s!.withPlugin(p.name);
+      return Status.error(`running PreBind plugin "${p.name}": ${s!.message()}`).withPlugin(p.name);
+    }
+    return undefined;
   }
 
   /** Bind plugins in order until one binds (upstream's RunBindPlugins; a Skip would pass to the next). */

@@ -1,14 +1,19 @@
 // kube-scheduler for Capstan: `capstan up` runs it in-process; `capstan scheduler --kubeconfig …`
-// runs it alone. An API client only: shared informers on pods, nodes, namespaces and
-// PodDisruptionBudgets, bindings through pods/binding. With leaderElection it schedules only while
-// holding the Lease kube-system/kube-scheduler, so replicas take turns.
+// runs it alone. An API client only: shared informers on pods, nodes, namespaces,
+// PodDisruptionBudgets, PersistentVolumeClaims, PersistentVolumes and StorageClasses; bindings
+// through pods/binding, volume bindings by updating PVs and PVCs (system:volume-scheduler's
+// rights). With leaderElection it schedules only while holding the Lease
+// kube-system/kube-scheduler, so replicas take turns.
 import { hostname } from 'node:os';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { InformerFactory, makeClients, newEventRecorder, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
-import { namespaces, nodes, podDisruptionBudgets, pods } from '../client/resources.ts';
+import type { KubeConfig, V1StorageClass } from '@kubernetes/client-node';
+import { InformerFactory, makeClients, newEventRecorder, resource, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
+import { namespaces, nodes, persistentVolumeClaims, persistentVolumes, podDisruptionBudgets, pods } from '../client/resources.ts';
 import { DEFAULT_SCHEDULER_NAME, Scheduler, type SchedulerOptions } from './scheduler.ts';
 
 export { Scheduler, DEFAULT_SCHEDULER_NAME } from './scheduler.ts';
+
+/** storage.k8s.io/v1 StorageClasses (client/resources.ts names none yet). */
+export const storageClasses = resource<V1StorageClass>('storage.k8s.io/v1/storageclasses', { model: 'V1StorageClass', kind: 'StorageClass', namespaced: false });
 
 export interface StartSchedulerOptions {
   kubeconfig: string | KubeConfig;
@@ -25,6 +30,8 @@ export interface StartSchedulerOptions {
   queue?: SchedulerOptions['queue'];
   /** Bindings and status writes under way at once (default 256). */
   maxInFlight?: number;
+  /** How long VolumeBinding's PreBind waits for a pod's claims to be bound: upstream's bindTimeoutSeconds, 600. */
+  volumeBindTimeoutSeconds?: number;
 }
 
 export interface RunningScheduler {
@@ -48,12 +55,16 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
         nodes: factory.informerFor(nodes),
         namespaces: factory.informerFor(namespaces),
         podDisruptionBudgets: factory.informerFor(podDisruptionBudgets),
+        persistentVolumeClaims: factory.informerFor(persistentVolumeClaims),
+        persistentVolumes: factory.informerFor(persistentVolumes),
+        storageClasses: factory.informerFor(storageClasses),
       },
       recorder,
       schedulerNames: names,
       percentageOfNodesToScore: opts.percentageOfNodesToScore,
       queue: opts.queue,
       maxInFlight: opts.maxInFlight,
+      ...(opts.volumeBindTimeoutSeconds !== undefined ? { volumeBinding: { bindTimeoutMs: opts.volumeBindTimeoutSeconds * 1000 } } : {}),
       log,
     });
     factory.start(signal);

@@ -1,16 +1,19 @@
 // The scheduler (upstream's pkg/scheduler/schedule_one.go and eventhandlers.go): informers on pods,
-// nodes, namespaces and PodDisruptionBudgets feed the cache and the queue; one loop pops a pod,
-// filters the nodes (stopping once enough fit, as percentageOfNodesToScore allows), scores those,
-// assumes the pod on the best one, and moves on while the binding goes out in the background. A
+// nodes, namespaces, PodDisruptionBudgets, claims, volumes and storage classes feed the cache and
+// the queue; one loop pops a pod, filters the nodes (stopping once enough fit, as
+// percentageOfNodesToScore allows), scores those, assumes the pod on the best one, and moves on
+// while the binding cycle (PreBind, then Bind) goes on in the background. A
 // pod no node fits gets preemption's attempt, a FailedScheduling event and the PodScheduled=False
 // condition, and waits in the queue for a cluster event that may help.
 //
 // A cycle runs from pop to assume without awaiting anything, so the cache cannot change under it;
 // the loop yields to the event loop between cycles so informer events and bindings make progress.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { V1Namespace, V1Node, V1Pod, V1PodCondition, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type {
+  V1Namespace, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodCondition, V1PodDisruptionBudget, V1StorageClass,
+} from '@kubernetes/client-node';
 import { isNotFound, type EventRecorder, type Informer, type RestClient } from '../client/index.ts';
-import { pods as podsResource } from '../client/resources.ts';
+import { persistentVolumeClaims as claimsResource, persistentVolumes as volumesResource, pods as podsResource } from '../client/resources.ts';
 import type { Selector } from '../machinery/labels.ts';
 import { Cache } from './cache.ts';
 import { isAssigned, isTerminal } from './corev1.ts';
@@ -20,6 +23,7 @@ import {
 import type { NodeInfo } from './nodeinfo.ts';
 import { PodInfo } from './nodeinfo.ts';
 import { defaultProfile } from './plugins/index.ts';
+import type { VolumeBindingOptions } from './plugins/volumebinding.ts';
 import type { PreemptionActions } from './preemption.ts';
 import { SchedulingQueue, specOrMetaChanged, type QueuedPodInfo } from './queue.ts';
 
@@ -36,7 +40,14 @@ export interface SchedulerInformers {
   nodes: Informer<V1Node>;
   namespaces?: Informer<V1Namespace>;
   podDisruptionBudgets?: Informer<V1PodDisruptionBudget>;
+  /** VolumeBinding's; without them every claim a pod names is "not found". */
+  persistentVolumeClaims?: Informer<V1PersistentVolumeClaim>;
+  persistentVolumes?: Informer<V1PersistentVolume>;
+  storageClasses?: Informer<V1StorageClass>;
 }
+
+/** An empty lister, for informers a test leaves out. */
+const NO_OBJECTS = { get: () => undefined, list: () => [] };
 
 export interface SchedulerOptions {
   rest: RestClient;
@@ -49,7 +60,9 @@ export interface SchedulerOptions {
   /** Bindings and status writes under way at once; the loop waits when this many are. */
   maxInFlight?: number;
   /** Replaces the default plugins (tests). */
-  profile?: (o: { bind: (pod: V1Pod, binding: object) => Promise<unknown>; preemption: PreemptionActions }) => ProfilePlugin[];
+  profile?: (o: { bind: (pod: V1Pod, binding: object) => Promise<unknown>; preemption: PreemptionActions; volumeBinding: VolumeBindingOptions }) => ProfilePlugin[];
+  /** VolumeBinding's PreBind wait: upstream's bindTimeoutSeconds (600 s) and its 1 s poll. */
+  volumeBinding?: { bindTimeoutMs?: number; pollIntervalMs?: number };
   queue?: { initialBackoffMs?: number; maxBackoffMs?: number; maxInUnschedulableMs?: number };
   log?: (msg: string) => void;
   now?: () => number;
@@ -116,6 +129,10 @@ export class Scheduler {
   private readonly random: () => number;
   private readonly limiter: Limiter;
   private nextStartNodeIndex = 0;
+  /** Aborts when run() stops: PreBind waits end with it. */
+  private runSignal: AbortSignal = new AbortController().signal;
+  /** Woken by every claim or volume change (VolumeBinding's PreBind waits on them). */
+  private readonly volumeListeners = new Set<() => void>();
 
   constructor(private readonly o: SchedulerOptions) {
     this.log = o.log ?? ((m) => process.stderr.write(`${m}\n`));
@@ -125,6 +142,21 @@ export class Scheduler {
     const names = o.schedulerNames?.length ? o.schedulerNames : [DEFAULT_SCHEDULER_NAME];
     const bind = (pod: V1Pod, binding: object) => o.rest.createSubresource(podsResource, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', 'binding', binding);
     const preemption = this.preemptionActions();
+    const inf = o.informers;
+    const volumeBinding: VolumeBindingOptions = {
+      claims: inf.persistentVolumeClaims ?? NO_OBJECTS,
+      volumes: inf.persistentVolumes ?? NO_OBJECTS,
+      classes: inf.storageClasses ?? NO_OBJECTS,
+      pods: inf.pods,
+      nodes: inf.nodes,
+      updateVolume: (pv) => o.rest.update(volumesResource, '', pv),
+      updateClaim: (pvc) => o.rest.update(claimsResource, pvc.metadata?.namespace ?? '', pvc),
+      onChange: (listener) => {
+        this.volumeListeners.add(listener);
+        return () => { this.volumeListeners.delete(listener); };
+      },
+      ...o.volumeBinding,
+    };
     for (const name of names) {
       let fwk: Framework | undefined;
       const handle: Handle = {
@@ -136,7 +168,7 @@ export class Scheduler {
         framework: () => fwk!,
         now: this.now,
       };
-      const plugins = (o.profile ?? defaultProfile)({ bind, preemption });
+      const plugins = (o.profile ?? defaultProfile)({ bind, preemption, volumeBinding });
       fwk = new Framework(name, plugins, handle);
       this.profiles.set(name, fwk);
     }
@@ -159,6 +191,7 @@ export class Scheduler {
 
   /** Runs until the signal aborts: event handlers, caches, then the scheduling loop. */
   async run(signal: AbortSignal): Promise<void> {
+    this.runSignal = signal;
     const inf = this.o.informers;
     const removers = [
       inf.nodes.addEventHandler({
@@ -183,9 +216,23 @@ export class Scheduler {
         },
       }));
     }
+    // Claim, volume and class events (upstream's VolumeBinding registers Add and Update of each).
+    type Watched = { addEventHandler(h: { onAdd?(): void; onUpdate?(): void; onDelete?(): void }): () => void };
+    const volumeEvents = (informer: Watched | undefined, add: ClusterEvent, update: ClusterEvent) => {
+      if (!informer) return;
+      const changed = (e: ClusterEvent | undefined) => {
+        if (e) this.queue.moveAllToActiveOrBackoffQueue(e);
+        for (const l of [...this.volumeListeners]) l();
+      };
+      removers.push(informer.addEventHandler({ onAdd: () => changed(add), onUpdate: () => changed(update), onDelete: () => changed(undefined) }));
+    };
+    volumeEvents(inf.persistentVolumeClaims, 'PersistentVolumeClaim/Add', 'PersistentVolumeClaim/Update');
+    volumeEvents(inf.persistentVolumes, 'PersistentVolume/Add', 'PersistentVolume/Update');
+    volumeEvents(inf.storageClasses, 'StorageClass/Add', 'StorageClass/Update');
     this.queue.run(signal);
     try {
-      const synced = await Promise.all([inf.nodes, inf.pods, inf.namespaces, inf.podDisruptionBudgets].filter((i) => i !== undefined).map((i) => i!.waitForSync(signal)));
+      const informers = [inf.nodes, inf.pods, inf.namespaces, inf.podDisruptionBudgets, inf.persistentVolumeClaims, inf.persistentVolumes, inf.storageClasses];
+      const synced = await Promise.all(informers.filter((i) => i !== undefined).map((i) => i!.waitForSync(signal)));
       if (!synced.every(Boolean)) return;
       while (!signal.aborted) {
         const qpi = await this.queue.pop();
@@ -417,7 +464,9 @@ export class Scheduler {
     }
     this.stats.scheduled++;
     await this.limiter.run(async () => {
-      const s = await fwk.runBindPlugins(state, assumedPod, host);
+      // The binding cycle: PreBind (volumes), then Bind.
+      let s = await fwk.runPreBindPlugins(state, assumedPod, host, this.runSignal);
+      if (isSuccess(s)) s = await fwk.runBindPlugins(state, assumedPod, host);
       if (isSuccess(s)) {
         this.cache.finishBinding(uid);
         this.stats.bound++;
@@ -425,7 +474,7 @@ export class Scheduler {
         this.o.recorder.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata?.namespace}/${pod.metadata?.name} to ${host}`);
         return;
       }
-      // The binding failed: the pod leaves the node it was assumed on, and what it held is free again.
+      // PreBind or the binding failed: the pod leaves the node it was assumed on, and what it held is free again.
       fwk.runUnreservePlugins(state, assumed, host);
       this.cache.forgetPod(uid);
       this.queue.moveAllToActiveOrBackoffQueue('AssignedPod/Delete');

@@ -2,12 +2,14 @@
 // upstream's st.MakePod() / st.MakeNode(), and a Handle over a Cache.
 import { randomUUID } from 'node:crypto';
 import type {
-  V1Affinity, V1Node, V1Pod, V1PodDisruptionBudget, V1Taint, V1Toleration, V1TopologySpreadConstraint,
+  KubernetesObject, V1Affinity, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1StorageClass, V1Taint,
+  V1Toleration, V1TopologySpreadConstraint, V1Volume,
 } from '@kubernetes/client-node';
 import type { Selector } from '../machinery/labels.ts';
 import { Cache } from './cache.ts';
 import { CycleState, Framework, type Handle, type Plugin, type PluginFactory, type ProfilePlugin } from './framework.ts';
 import { PodInfo, type NodeInfo } from './nodeinfo.ts';
+import type { VolumeBindingOptions } from './plugins/volumebinding.ts';
 import { Nominator } from './queue.ts';
 
 export class PodBuilder {
@@ -37,6 +39,9 @@ export class PodBuilder {
   affinity(a: V1Affinity): this { this.pod.spec!.affinity = a; return this; }
   spread(...c: V1TopologySpreadConstraint[]): this { this.pod.spec!.topologySpreadConstraints = [...(this.pod.spec!.topologySpreadConstraints ?? []), ...c]; return this; }
   gates(...names: string[]): this { this.pod.spec!.schedulingGates = names.map((name) => ({ name })); return this; }
+  volumes(...v: V1Volume[]): this { this.pod.spec!.volumes = [...(this.pod.spec!.volumes ?? []), ...v]; return this; }
+  /** A volume per claim, named after it. */
+  claims(...names: string[]): this { return this.volumes(...names.map((claimName) => ({ name: claimName, persistentVolumeClaim: { claimName } }))); }
   image(...images: string[]): this {
     this.pod.spec!.containers = images.map((image, i) => ({ name: `c${i}`, image }));
     return this;
@@ -154,4 +159,78 @@ export function scores(p: Plugin, pod: PodInfo, nodes: readonly NodeInfo[], stat
   const list = nodes.map((n) => ({ name: n.name, score: ps?.code === 5 ? 0 : p.score!(state, pod, n) }));
   if (ps?.code !== 5) p.normalizeScore?.(state, pod, list);
   return Object.fromEntries(list.map((s) => [s.name, s.score]));
+}
+
+// ---- volumes ----
+
+/** A lister over a map, keyed as informers key objects ("namespace/name", or "name"). */
+export class FakeLister<T extends KubernetesObject> {
+  readonly objs = new Map<string, T>();
+
+  constructor(items: T[] = []) {
+    for (const o of items) this.set(o);
+  }
+
+  static keyOf(o: KubernetesObject): string {
+    return o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata?.name ?? '';
+  }
+
+  set(o: T): T { this.objs.set(FakeLister.keyOf(o), o); return o; }
+  delete(o: T): void { this.objs.delete(FakeLister.keyOf(o)); }
+  get(key: string): T | undefined { return this.objs.get(key); }
+  list(): T[] { return [...this.objs.values()]; }
+}
+
+export interface FakeVolumeBinding extends VolumeBindingOptions {
+  claims: FakeLister<V1PersistentVolumeClaim>;
+  volumes: FakeLister<V1PersistentVolume>;
+  classes: FakeLister<V1StorageClass>;
+  pods: FakeLister<V1Pod>;
+  nodes: FakeLister<V1Node>;
+  /** What PreBind wrote, in order. */
+  writes: Array<{ kind: 'PersistentVolume' | 'PersistentVolumeClaim'; obj: KubernetesObject }>;
+  /** Stores an object as an informer would deliver it (a new resourceVersion) and tells the listeners. */
+  deliver<T extends KubernetesObject>(lister: FakeLister<T>, obj: T): T;
+}
+
+/**
+ * VolumeBinding's dependencies over fake listers: writes bump the resourceVersion and land in the
+ * listers (as the informers would deliver them), unless `deliverWrites` is false.
+ */
+export function fakeVolumeBinding(o: {
+  claims?: V1PersistentVolumeClaim[]; volumes?: V1PersistentVolume[]; classes?: V1StorageClass[]; pods?: V1Pod[]; nodes?: V1Node[];
+  deliverWrites?: boolean; bindTimeoutMs?: number; pollIntervalMs?: number; failWrites?: string;
+} = {}): FakeVolumeBinding {
+  let rv = 1000;
+  const listeners = new Set<() => void>();
+  const stamped = <T extends KubernetesObject>(obj: T): T => ({ ...obj, metadata: { ...obj.metadata, resourceVersion: String(++rv) } });
+  const store = <T extends KubernetesObject>(lister: FakeLister<T>, obj: T): T => {
+    lister.set(obj);
+    for (const l of [...listeners]) l();
+    return obj;
+  };
+  const f: FakeVolumeBinding = {
+    claims: new FakeLister(o.claims), volumes: new FakeLister(o.volumes), classes: new FakeLister(o.classes),
+    pods: new FakeLister(o.pods), nodes: new FakeLister(o.nodes),
+    writes: [],
+    deliver: (lister, obj) => store(lister, stamped(obj)),
+    async updateVolume(pv) {
+      if (o.failWrites) throw new Error(o.failWrites);
+      f.writes.push({ kind: 'PersistentVolume', obj: pv });
+      const next = stamped(pv);
+      if (o.deliverWrites !== false) store(f.volumes, next);
+      return next;
+    },
+    async updateClaim(pvc) {
+      if (o.failWrites) throw new Error(o.failWrites);
+      f.writes.push({ kind: 'PersistentVolumeClaim', obj: pvc });
+      const next = stamped(pvc);
+      if (o.deliverWrites !== false) store(f.claims, next);
+      return next;
+    },
+    onChange(l) { listeners.add(l); return () => { listeners.delete(l); }; },
+    bindTimeoutMs: o.bindTimeoutMs ?? 2_000,
+    pollIntervalMs: o.pollIntervalMs ?? 20,
+  };
+  return f;
 }

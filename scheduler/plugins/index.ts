@@ -1,7 +1,7 @@
 // The default profile: upstream's default plugins (pkg/scheduler/apis/config/v1/default_plugins.go),
 // in its order, with its score weights. Filters run in this order and stop at the first rejection,
-// so it decides which reason a node reports. Volume plugins (VolumeRestrictions, NodeVolumeLimits,
-// VolumeBinding, VolumeZone) are not here: Capstan does not provision volumes yet.
+// so it decides which reason a node reports. Of the volume plugins only VolumeBinding is here
+// (VolumeRestrictions, NodeVolumeLimits and VolumeZone are not yet), in its upstream place.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ProfilePlugin } from '../framework.ts';
 import { defaultPreemption, type DefaultPreemptionOptions, type PreemptionActions } from '../preemption.ts';
@@ -17,12 +17,15 @@ import { nodeUnschedulable } from './nodeunschedulable.ts';
 import { podTopologySpread } from './podtopologyspread.ts';
 import { schedulingGates } from './schedulinggates.ts';
 import { taintToleration } from './tainttoleration.ts';
+import { volumeBinding, type VolumeBindingOptions } from './volumebinding.ts';
 
 export interface DefaultProfileOptions {
   /** Sends a Binding to the API server. */
   bind: (pod: V1Pod, binding: object) => Promise<unknown>;
   preemption: PreemptionActions;
   preemptionOptions?: DefaultPreemptionOptions;
+  /** The claims, volumes and classes VolumeBinding reads, and how it writes them. */
+  volumeBinding: VolumeBindingOptions;
 }
 
 export function defaultProfile(o: DefaultProfileOptions): ProfilePlugin[] {
@@ -34,6 +37,7 @@ export function defaultProfile(o: DefaultProfileOptions): ProfilePlugin[] {
     { factory: nodeAffinity, weight: 2 },
     { factory: nodePorts },
     { factory: nodeResourcesFit, weight: 1 },
+    { factory: volumeBinding(o.volumeBinding) },
     { factory: podTopologySpread, weight: 2 },
     { factory: interPodAffinity, weight: 2 },
     { factory: defaultPreemption(o.preemption, o.preemptionOptions) },
