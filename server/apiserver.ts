@@ -10,6 +10,8 @@ import type { Store } from '../storage/store.ts';
 import { builtinResources, bootstrapObjects } from './apis/index.ts';
 import { DEFAULT_SERVICE_NETWORK, serviceIPAt, services, servicesFor, type ServiceNetwork } from './apis/core/v1/services.ts';
 import { reconcileKubernetesService } from './bootstrap/kubernetes-service.ts';
+import { startServiceAllocationRepair, type RunningServiceAllocationRepair } from './bootstrap/serviceallocationrepair.ts';
+import { startFlowControlLoops, type RunningFlowControlLoops } from './bootstrap/flowschemastatus.ts';
 import { ensureBootstrapPolicy } from './rbac/bootstrap.ts';
 import type { AnyResource, KubeObject } from './apis/types.ts';
 import { AGGREGATED_CONTENT_TYPE, aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, groups, type ResourceCatalog } from './discovery/discovery.ts';
@@ -54,6 +56,8 @@ export interface ApiServerOptions extends AuthenticationOptions {
   admission?: AdmissionOptions;
   /** Where cluster IPs and node ports come from (--service-cluster-ip-range, --service-node-port-range); see serviceNetworkOf. */
   serviceNetwork?: ServiceNetwork;
+  /** How often the service IP / node port repair runs (upstream: 3 minutes). */
+  serviceRepairIntervalMs?: number;
 }
 
 declare module 'express-serve-static-core' {
@@ -87,6 +91,8 @@ export class ApiServer implements ResourceCatalog {
   private readonly upgraded = new Set<Duplex>();
   private ready = false;
   private crdController: CRDController | undefined;
+  private readonly serviceRepairIntervalMs: number | undefined;
+  private loops: { repair: RunningServiceAllocationRepair; flowControl: RunningFlowControlLoops } | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.store = opts.store;
@@ -94,6 +100,7 @@ export class ApiServer implements ResourceCatalog {
     this.serverAddress = opts.serverAddress ?? '127.0.0.1:6443';
     this.kubeletClient = opts.kubeletClient ?? {};
     this.serviceNetwork = opts.serviceNetwork ?? DEFAULT_SERVICE_NETWORK;
+    this.serviceRepairIntervalMs = opts.serviceRepairIntervalMs;
     this.inflight.setLimits(opts.inflight ?? {});
     this.audit = opts.audit;
     for (const def of builtinResources) this.register(def, opts.clock ?? systemClock);
@@ -180,6 +187,26 @@ export class ApiServer implements ResourceCatalog {
   }
 
   /**
+   * kube-apiserver's own loops, once: service IP / node port repair (its first pass done before
+   * this resolves, as upstream's readiness waits for it), the APF bootstrap ensurer and FlowSchema status.
+   */
+  async startLoops(): Promise<void> {
+    if (this.loops) return;
+    const reg = (g: string, p: string) => this.registry(g, 'v1', p)!;
+    this.loops = {
+      repair: startServiceAllocationRepair({
+        store: this.store, services: reg('', 'services'), events: reg('events.k8s.io', 'events'), network: this.serviceNetwork, log: this.log,
+        ...(this.serviceRepairIntervalMs ? { intervalMs: this.serviceRepairIntervalMs } : {}),
+      }),
+      flowControl: startFlowControlLoops({
+        store: this.store, flowSchemas: reg('flowcontrol.apiserver.k8s.io', 'flowschemas'),
+        priorityLevels: reg('flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations'), log: this.log,
+      }),
+    };
+    await this.loops.repair.firstPass;
+  }
+
+  /**
    * An upgrade request (WebSocket, SPDY: exec, attach, port-forward, log streams) from the HTTP
    * server's 'upgrade' event: it runs through the same pipeline, and a stream takes its connection.
    */
@@ -192,6 +219,8 @@ export class ApiServer implements ResourceCatalog {
   /** Stops the background work (the CRD controller, the watch caches). */
   close(): void {
     this.crdController?.stop();
+    this.loops?.repair.stop();
+    this.loops?.flowControl.stop();
     for (const s of this.upgraded) s.destroy();
     this.authz.stop();
     stopCachers(this.store);

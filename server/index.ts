@@ -84,6 +84,8 @@ export async function startApiServer(opts: StartApiServerOptions): Promise<Runni
   const port = (server.address() as AddressInfo).port;
   api.serverAddress = `${host}:${port}`;
   const advertise = opts.advertiseAddress ?? advertiseAddressFor(host);
+  // kube-apiserver's own loops run whether or not there is an address to advertise.
+  await api.startLoops();
   if (advertise) await api.reconcileKubernetesService(advertise, port);
   return {
     api,

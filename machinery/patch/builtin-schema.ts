@@ -302,6 +302,9 @@ const schemas: Record<string, PatchSchema> = {
     spec: struct({ jobTemplate: struct({ metadata: objectMetaSchema, spec: jobSpec }) }),
     status: struct({ active: atomicList(objectReference) }),
   }),
+  // API priority and fairness: the rules are atomic lists; the conditions merge by type.
+  'flowcontrol.apiserver.k8s.io/FlowSchema': topLevel({ status: struct({ conditions }) }),
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration': topLevel({ status: struct({ conditions }) }),
 };
 
 /**

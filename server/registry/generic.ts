@@ -371,6 +371,9 @@ export class GenericRegistry {
       const next: KubeObject = structuredClone(old);
       if (status === undefined) delete next.status; else next.status = status;
       next.metadata = { ...next.metadata };
+      // managedFields stay the request's (upstream's ResetObjectMetaForStatus keeps them): an
+      // apply to status has already recorded its ownership there.
+      if (meta.managedFields !== undefined) next.metadata.managedFields = meta.managedFields;
       // The request's UID is checked, not dropped: a status write meant for an earlier object of
       // this name must fail (422 field is immutable), as upstream's metadata validation makes it.
       if (meta.uid) next.metadata.uid = meta.uid;

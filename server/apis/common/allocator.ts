@@ -178,6 +178,42 @@ export class KeyedAllocator {
     return out;
   }
 
+  /**
+   * Every taken item with its owner as the store held them at `rv` (an exact read, so a repair
+   * pass can compare them with the Services listed at the same resourceVersion).
+   */
+  async allocatedAt(rv: bigint): Promise<Map<string, AllocationOwner>> {
+    const out = new Map<string, AllocationOwner>();
+    let cont: string | undefined;
+    do {
+      const page = await this.store.list(this.range.prefix, cont ? { limit: 1000, continue: cont } : { limit: 1000, resourceVersion: rv, resourceVersionMatch: 'Exact' });
+      for (const s of page.items) {
+        const rec = s.obj as unknown as AllocationRecord;
+        out.set(rec.metadata.name, rec.owner);
+      }
+      cont = page.continue;
+    } while (cont);
+    return out;
+  }
+
+  /**
+   * Hands an item held under `fromUid` to `owner` (a repair of a key naming an owner that no
+   * longer holds it). Resolves false, changing nothing, when the key is gone or names another uid.
+   */
+  async reassign(item: string, fromUid: string, owner: AllocationOwner): Promise<boolean> {
+    const record: AllocationRecord = { metadata: { name: item, uid: owner.uid }, owner };
+    try {
+      await this.store.guaranteedUpdate(this.key(item), (cur) => {
+        if (!cur || cur.obj.metadata?.uid !== fromUid) throw new ReassignSkipped();
+        return record as unknown as Parameters<Store['create']>[1];
+      });
+      return true;
+    } catch (e) {
+      if (e instanceof ReassignSkipped || isStorageError(e, 'NotFound')) return false;
+      throw e;
+    }
+  }
+
   private async allocatedIndexes(): Promise<Set<number>> {
     const out = new Set<number>();
     for (const item of (await this.allocated()).keys()) {
@@ -207,3 +243,6 @@ export class KeyedAllocator {
     }
   }
 }
+
+/** A reassignment that found the key changed: nothing to write. */
+class ReassignSkipped extends Error {}
