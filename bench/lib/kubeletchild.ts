@@ -5,9 +5,9 @@
 //   node --import tsx bench/lib/kubeletchild.ts '<ChildConfig as JSON>'
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type Docker from 'dockerode';
 import { loadKubeConfig, RestClient } from '../../client/index.ts';
 import { startKubelet } from '../../kubelet/index.ts';
-import type { DockerEngine } from '../../kubelet/runtime/docker/engine.ts';
 import { dockerRuntimeFor } from '../../kubelet/runtime/docker/nodes.ts';
 import { startKubeletServer } from '../../kubelet/server.ts';
 
@@ -22,21 +22,23 @@ export interface ChildConfig {
 
 /**
  * Profiling knob (CAPSTAN_BENCH_KUBELET_TRACE=1): counts and times the kubelet's Docker Engine API
- * calls by endpoint, printed to stderr when the process ends.
+ * calls by endpoint (streams until their answer starts), printed to stderr when the process ends.
+ * Every dockerode call goes through its modem's dial.
  */
-function traceEngine(engine: DockerEngine): void {
+function traceEngine(docker: Docker): void {
   const calls = new Map<string, { n: number; ms: number; max: number }>();
-  const request = engine.request.bind(engine);
-  engine.request = async <T>(method: string, p: string, opts?: Parameters<DockerEngine['request']>[2]): Promise<T> => {
+  const modem = docker.modem;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (request, callback) => {
     const t0 = performance.now();
-    try {
-      return await request<T>(method, p, opts);
-    } finally {
-      const key = `${method} ${p.replace(/[0-9a-f]{64}/g, ':id').replace(/^\/networks\/[^/]+$/, '/networks/:name').replace(/^\/images\/.+\/json$/, '/images/:ref/json')}`;
+    const p = request.path.replace(/\?$/, '');
+    const key = `${request.method ?? 'GET'} ${p.replace(/[0-9a-f]{64}/g, ':id').replace(/^\/networks\/[^/]+$/, '/networks/:name').replace(/^\/images\/.+\/json$/, '/images/:ref/json')}`;
+    dial(request, (err, result) => {
       const ms = performance.now() - t0;
       const c = calls.get(key) ?? { n: 0, ms: 0, max: 0 };
       calls.set(key, { n: c.n + 1, ms: c.ms + ms, max: Math.max(c.max, ms) });
-    }
+      callback?.(err, result);
+    });
   };
   process.once('exit', () => {
     const rows = [...calls].sort((a, b) => b[1].ms - a[1].ms);
@@ -47,7 +49,7 @@ function traceEngine(engine: DockerEngine): void {
 async function main(cfg: ChildConfig): Promise<void> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const runtime = await dockerRuntimeFor({ nodeName: cfg.nodeName, owner: cfg.owner, podCIDR: cfg.podCIDR, stateDir: path.join(cfg.rootDir, 'runtime'), log });
-  if (process.env.CAPSTAN_BENCH_KUBELET_TRACE) traceEngine(runtime.engine);
+  if (process.env.CAPSTAN_BENCH_KUBELET_TRACE) traceEngine(runtime.docker);
   await runtime.updateRuntimeConfig({ podCIDR: cfg.podCIDR });
   const rest = new RestClient(loadKubeConfig(cfg.kubeconfig), { userAgent: 'capstan-kubelet' });
   const server = await startKubeletServer({ nodeName: cfg.nodeName, runtime, rest, port: 0, host: '127.0.0.1', log });

@@ -224,18 +224,7 @@ export function resolvConf(dns: NonNullable<SandboxConfig['dns']>): string {
 
 const IMAGE_REF = /^[A-Za-z0-9][A-Za-z0-9._\-/:@]*$/;
 
-/** The repository and tag (or digest) of a reference, as POST /images/create wants them: "busybox" is busybox:latest. */
-export function pullTarget(ref: string): { fromImage: string; tag: string } {
-  if (!IMAGE_REF.test(ref)) throw new Error(`invalid reference format: ${JSON.stringify(ref)}`);
-  const at = ref.indexOf('@');
-  if (at >= 0) return { fromImage: ref.slice(0, at), tag: ref.slice(at + 1) };
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  if (colon > slash) return { fromImage: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { fromImage: ref, tag: 'latest' };
-}
-
-/** Whether a reference is safe to put in an API path (GET /images/<ref>/json). */
+/** Whether a reference is well formed, and so safe to put in an API path (GET /images/<ref>/json). */
 export const isImageRef = (ref: string): boolean => IMAGE_REF.test(ref);
 
 /** The registry a reference pulls from (Docker Hub for bare names). */

@@ -87,9 +87,7 @@ describe('docker runtime', () => {
     return { code, out: Buffer.concat(o).toString(), err: Buffer.concat(e).toString() };
   }
 
-  const inspect = (id: string) => rt.engine.request<{
-    HostConfig: Record<string, unknown>; Config: { User: string; Hostname: string; Labels: Record<string, string> }; Name: string;
-  }>('GET', `/containers/${id}/json`);
+  const inspect = (id: string) => rt.docker.getContainer(id).inspect();
 
   it('puts the containers of a pod in one network namespace: they share the pod IP, hostname and localhost', async () => {
     const p = pod();
@@ -218,6 +216,41 @@ describe('docker runtime', () => {
     await rt.removePodSandbox(sb.id);
   });
 
+  it('runs exec and attach on a TTY: its output raw, the terminal resized as the client asks', async () => {
+    const p = pod();
+    const sb = await rt.runPodSandbox(p, sandboxConfig(p), 0);
+    const id = await run(sb, p, { name: 'c', image: 'busybox', command: ['sleep', '3600'] });
+    const text = (stream: PassThrough) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (b: Buffer) => chunks.push(b));
+      return () => Buffer.concat(chunks).toString();
+    };
+    async function* sizes(width: number, height: number) { yield { width, height }; }
+    const out = new PassThrough();
+    const seen = text(out);
+    // The size comes right after the start; the command waits for it before it reads it.
+    const code = await rt.exec(id, ['sh', '-c', 'sleep 1; stty size; echo err >&2'], { stdout: out, tty: true, resize: sizes(101, 41) }, new AbortController().signal);
+    expect(code).toBe(0);
+    // One stream on a TTY (stderr included), with the terminal's line endings.
+    expect(seen()).toBe('41 101\r\nerr\r\n');
+    // attach to a main process on a TTY: resized, then told a line on its stdin.
+    const shell = await run(sb, p, { name: 'tty', image: 'busybox', command: ['sh', '-c', 'read l; echo "$(stty size) $l"; sleep 3600'], stdin: true, tty: true },
+      { stdin: true, tty: true });
+    const stdin = new PassThrough();
+    const attachedOut = new PassThrough();
+    const attachedSeen = text(attachedOut);
+    const ac = new AbortController();
+    const attached = rt.attach(shell, { stdin, stdout: attachedOut, tty: true, resize: sizes(90, 30) }, ac.signal);
+    await new Promise((r) => setTimeout(r, 500));
+    stdin.write('hello\n');
+    const end = Date.now() + 5_000;
+    while (!attachedSeen().includes('30 90 hello') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    ac.abort();
+    await attached;
+    expect(attachedSeen()).toContain('30 90 hello\r\n');
+    await rt.removePodSandbox(sb.id);
+  });
+
   it('forwards a port to 127.0.0.1 inside the pod, and says why when nothing listens', async () => {
     const p = pod();
     const sb = await rt.runPodSandbox(p, sandboxConfig(p), 0);
@@ -278,6 +311,7 @@ describe('docker runtime', () => {
 
   it('fails a pull offline with the engine\'s message, and keeps a local image when a pull of it fails', async () => {
     await expect(rt.pullImage('busybox:no-such-tag')).rejects.toThrow(/^Error response from daemon: /);
+    await expect(rt.pullImage('bad image')).rejects.toThrow(/^invalid reference format: "bad image"$/);
     expect(await rt.hasImage('busybox:no-such-tag')).toBe(false);
     await rt.pullImage('busybox:1.36'); // no registry: the local image stands
     expect(await rt.hasImage('busybox:1.36')).toBe(true);

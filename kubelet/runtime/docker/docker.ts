@@ -11,25 +11,30 @@
 // each other across nodes, and the host reaches every pod. A pod CIDR outside that network gets
 // a bridge network of its own.
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Writable, type Duplex } from 'node:stream';
+import { createInterface } from 'node:readline';
+import { PassThrough, Writable, type Duplex, type Readable } from 'node:stream';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type Docker from 'dockerode';
 import type {
   ContainerConfig, ContainerRuntime, LogOptions, RuntimeContainer, RuntimeEvent, RuntimeImage, RuntimePod, RuntimeStatus,
   RuntimeVersion, Sandbox, SandboxConfig, StreamIO,
 } from '../runtime.ts';
 import {
-  DockerEngine, DockerError, Demuxer, isDockerConflict, isDockerNotFound, isDockerNotModified, jsonLines, type Hijacked,
-} from './engine.ts';
+  REQUEST_TIMEOUT_MS, answerWithin, attachContainer, containerLogs, deadline, dockerClient, engineVersion, isDockerConflict, isDockerError,
+  isDockerNotFound, isDockerNotModified, pingEngine, startedWithin,
+} from './client.ts';
+import { Demuxer } from './demux.ts';
 import {
   LABEL_ATTEMPT, LABEL_CONTAINER_NAME, LABEL_HOST_NETWORK, LABEL_NETWORK, LABEL_OWNER, LABEL_POD_IP, LABEL_POD_NAME,
   LABEL_POD_NAMESPACE, LABEL_POD_UID, LABEL_RESTART_COUNT, LABEL_SANDBOX_ID, LABEL_TERMINATION_FILE, LABEL_TERMINATION_PATH,
   LABEL_TERMINATION_POLICY, LABEL_TYPE, MAX_TERMINATION_MESSAGE_BYTES, SANDBOX_CONTAINER_NAME,
   SANDBOX_OOM_SCORE_ADJ, TYPE_CONTAINER, TYPE_SANDBOX, containerName, criState, dockerSecurity, dockerTime,
   exitReason, formatIPv4, imageRefOf, isImageRef, linuxResources, managedHostsFile, oomScoreAdjust, parseCIDR, parseIPv4,
-  pickFreeIP, portBindings, pullTarget, rangeContains, registryOf, resolvConf, runAsNonRootViolation, sandboxName,
+  pickFreeIP, portBindings, rangeContains, registryOf, resolvConf, runAsNonRootViolation, sandboxName,
   type IPv4Range,
 } from './config.ts';
 
@@ -77,60 +82,20 @@ export interface DockerRuntimeOptions {
   log?: (msg: string) => void;
 }
 
-interface DockerState {
-  Status: string;
-  Running: boolean;
-  /** The main process on the host (0 once it has ended). */
-  Pid?: number;
-  OOMKilled: boolean;
-  ExitCode: number;
-  Error: string;
-  StartedAt: string;
-  FinishedAt: string;
-}
-
-interface DockerContainerJSON {
-  Id: string;
-  Created: string;
-  State: DockerState;
-  /** The image ID. */
-  Image: string;
-  Config: { Image: string; Labels: Record<string, string> | null; Tty: boolean };
-}
-
-interface DockerListItem {
-  Id: string;
-  Labels: Record<string, string> | null;
-  State: string;
-  /** Unix seconds. */
-  Created: number;
-}
-
-interface DockerImageJSON {
-  Id: string;
-  RepoTags: string[] | null;
-  RepoDigests: string[] | null;
-  Size: number;
-  Config?: { User?: string } | null;
-}
-
 interface DockerEvent {
   Type?: string;
   Action?: string;
   Actor?: { ID?: string; Attributes?: Record<string, string> };
 }
 
-interface DockerNetworkJSON {
-  Name: string;
-  IPAM?: { Config?: Array<{ Subnet?: string }> | null };
-  Containers?: Record<string, { IPv4Address?: string }> | null;
-}
-
 const errorMessage = (e: unknown) => (e as Error)?.message ?? String(e);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class DockerRuntime implements ContainerRuntime {
-  readonly engine: DockerEngine;
+  /** The engine's client (dockerode); its API version is settled by the first request. */
+  readonly docker: Docker;
+  /** Its keep-alive connections, closed by close(). */
+  private readonly agent = new http.Agent({ keepAlive: true });
   readonly owner: string;
   readonly stateDir: string;
   private readonly sandboxImage: string;
@@ -158,7 +123,7 @@ export class DockerRuntime implements ContainerRuntime {
   constructor(o: DockerRuntimeOptions) {
     if (!o.owner) throw new Error('docker runtime: an owner (the node name) is required');
     this.owner = o.owner;
-    this.engine = new DockerEngine({ socketPath: o.socketPath });
+    this.docker = dockerClient({ socketPath: o.socketPath, agent: this.agent });
     this.sandboxImage = o.sandboxImage ?? SANDBOX_IMAGE;
     this.clusterRange = parseCIDR(o.clusterCIDR ?? DOCKER_CLUSTER_CIDR);
     this.sharedNetwork = o.network ?? DOCKER_NETWORK;
@@ -174,19 +139,19 @@ export class DockerRuntime implements ContainerRuntime {
     return Math.max(this.minOomScoreAdj, adj);
   }
 
-  /** Closes the engine client's idle connections. */
+  /** Closes the engine client's connections. */
   close(): void {
-    this.engine.close();
+    this.agent.destroy();
   }
 
   async version(): Promise<RuntimeVersion> {
-    const v = await this.engine.request<{ Version: string }>('GET', '/version');
+    const v = await engineVersion(this.docker);
     return { runtimeName: DOCKER_RUNTIME_NAME, runtimeVersion: v.Version };
   }
 
   async status(): Promise<RuntimeStatus> {
     try {
-      await this.engine.ping();
+      await pingEngine(this.docker, 5_000);
       return { ready: true };
     } catch (e) {
       return { ready: false, message: `container runtime is down: ${errorMessage(e)}` };
@@ -215,38 +180,38 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   private async makeNetwork(name: string, subnet: IPv4Range): Promise<void> {
-    const check = (n: DockerNetworkJSON) => {
+    const inspect = () => answerWithin(this.docker.getNetwork(name).inspect(), `inspecting network ${name}`);
+    const check = (n: Docker.NetworkInspectInfo) => {
       const have = n.IPAM?.Config?.map((c) => c.Subnet).filter(Boolean) ?? [];
       if (!have.includes(subnet.cidr)) {
         throw new Error(`docker network ${name} has subnet ${have.join(', ') || 'none'}, not ${subnet.cidr}: remove it (docker network rm ${name}) or choose another pod CIDR`);
       }
     };
     try {
-      check(await this.engine.request<DockerNetworkJSON>('GET', `/networks/${name}`));
+      check(await inspect());
       return;
     } catch (e) {
       if (!isDockerNotFound(e)) throw e;
     }
     try {
-      await this.engine.request('POST', '/networks/create', {
-        body: {
-          Name: name, CheckDuplicate: true, Driver: 'bridge',
-          IPAM: { Driver: 'default', Config: [{ Subnet: subnet.cidr, Gateway: formatIPv4(subnet.base + 1) }] },
-          Labels: { [LABEL_NETWORK]: 'true' },
-        },
+      await this.docker.createNetwork({
+        Name: name, CheckDuplicate: true, Driver: 'bridge',
+        IPAM: { Driver: 'default', Config: [{ Subnet: subnet.cidr, Gateway: formatIPv4(subnet.base + 1) }] },
+        Labels: { [LABEL_NETWORK]: 'true' },
+        abortSignal: deadline(),
       });
       this.log(`docker runtime: created network ${name} (${subnet.cidr})`);
     } catch (e) {
       // Another kubelet made it meanwhile.
       if (!isDockerConflict(e)) throw new Error(`cannot create docker network ${name} (${subnet.cidr}): ${errorMessage(e)}`);
-      check(await this.engine.request<DockerNetworkJSON>('GET', `/networks/${name}`));
+      check(await inspect());
     }
   }
 
   /** A free address of the pod CIDR, held until released (host-local IPAM's round robin). */
   private reserveIP(network: string): Promise<number> {
     const next = this.ipLock.then(async () => {
-      const net = await this.engine.request<DockerNetworkJSON>('GET', `/networks/${network}`);
+      const net = await answerWithin(this.docker.getNetwork(network).inspect(), `inspecting network ${network}`);
       const used = new Set(this.reserved);
       for (const ep of Object.values(net.Containers ?? {})) {
         const ip = parseIPv4((ep.IPv4Address ?? '').split('/')[0] ?? '');
@@ -267,13 +232,13 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** Creates a container by name; a name taken by a leftover gets a random suffix (dockershim's randomizeName). */
-  private async createNamed(name: string, body: unknown): Promise<string> {
+  private async createNamed(name: string, body: Docker.ContainerCreateOptions): Promise<string> {
     try {
-      return (await this.engine.request<{ Id: string }>('POST', '/containers/create', { query: { name }, body })).Id;
+      return (await this.docker.createContainer({ ...body, name, abortSignal: deadline() })).id;
     } catch (e) {
       if (!isDockerConflict(e)) throw e;
       const again = `${name}_${randomBytes(4).toString('hex')}`;
-      return (await this.engine.request<{ Id: string }>('POST', '/containers/create', { query: { name: again }, body })).Id;
+      return (await this.docker.createContainer({ ...body, name: again, abortSignal: deadline() })).id;
     }
   }
 
@@ -299,7 +264,7 @@ export class DockerRuntime implements ContainerRuntime {
       const ip = hostNetwork ? undefined : await this.reserveIP(network);
       try {
         podIP = ip === undefined ? '' : formatIPv4(ip);
-        const body = {
+        const body: Docker.ContainerCreateOptions = {
           Image: this.sandboxImage,
           ...(hostNetwork ? {} : { Hostname: cfg.hostname }),
           Labels: { ...labels, ...(podIP ? { [LABEL_POD_IP]: podIP } : {}) },
@@ -317,7 +282,7 @@ export class DockerRuntime implements ContainerRuntime {
         };
         id = await this.createNamed(sandboxName(meta, attempt), body);
         try {
-          await sandboxNetworkChange(() => this.engine.request('POST', `/containers/${id}/start`));
+          await sandboxNetworkChange(() => this.docker.getContainer(id).start({ abortSignal: deadline() }));
           if (!hostNetwork) await this.enableHairpin(id);
           break;
         } catch (e) {
@@ -358,7 +323,7 @@ export class DockerRuntime implements ContainerRuntime {
     for (const c of members) await this.removeContainer(c.Id);
     let uid: string | undefined;
     try {
-      const sb = await this.engine.request<DockerContainerJSON>('GET', `/containers/${id}/json`);
+      const sb = await this.docker.getContainer(id).inspect({ abortSignal: deadline() });
       uid = sb.Config.Labels?.[LABEL_POD_UID];
     } catch (e) {
       if (!isDockerNotFound(e)) throw e;
@@ -407,7 +372,7 @@ export class DockerRuntime implements ContainerRuntime {
       ...(terminationFile ? { [LABEL_TERMINATION_FILE]: terminationFile } : {}),
     };
     const joined = `container:${sb}`;
-    const body = {
+    const body: Docker.ContainerCreateOptions = {
       Image: cfg.image,
       // As dockershim: the pod's command replaces the ENTRYPOINT (and so drops the image's CMD), args the CMD.
       ...(cfg.command.length ? { Entrypoint: cfg.command } : {}),
@@ -443,7 +408,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   async startContainer(id: string): Promise<void> {
     try {
-      await this.engine.request('POST', `/containers/${id}/start`);
+      await this.docker.getContainer(id).start({ abortSignal: deadline() });
     } catch (e) {
       if (isDockerNotModified(e)) return;
       throw new Error(`failed to start container ${id}: ${errorMessage(e)}`);
@@ -462,7 +427,7 @@ export class DockerRuntime implements ContainerRuntime {
    */
   private async enableHairpin(id: string): Promise<void> {
     try {
-      const c = await this.engine.request<DockerContainerJSON>('GET', `/containers/${id}/json`);
+      const c = await this.docker.getContainer(id).inspect({ abortSignal: deadline() });
       const pid = c.State.Pid;
       if (!pid) return;
       const peer = readFileSync(`/proc/${pid}/root/sys/class/net/eth0/iflink`, 'utf8').trim();
@@ -480,7 +445,7 @@ export class DockerRuntime implements ContainerRuntime {
   private async stop(id: string, graceSeconds: number): Promise<void> {
     const t = Math.max(0, Math.floor(graceSeconds));
     try {
-      await this.engine.request('POST', `/containers/${id}/stop`, { query: { t }, timeoutMs: (t + 60) * 1000 });
+      await this.docker.getContainer(id).stop({ t, abortSignal: deadline((t + 60) * 1000) });
     } catch (e) {
       if (isDockerNotModified(e) || isDockerNotFound(e)) return;
       throw e;
@@ -491,7 +456,7 @@ export class DockerRuntime implements ContainerRuntime {
     let file: string | undefined;
     let uid: string | undefined;
     try {
-      const c = await this.engine.request<DockerContainerJSON>('GET', `/containers/${id}/json`);
+      const c = await this.docker.getContainer(id).inspect({ abortSignal: deadline() });
       file = c.Config.Labels?.[LABEL_TERMINATION_FILE];
       uid = c.Config.Labels?.[LABEL_POD_UID];
     } catch (e) {
@@ -505,7 +470,7 @@ export class DockerRuntime implements ContainerRuntime {
 
   private async forceRemove(id: string): Promise<void> {
     try {
-      await this.engine.request('DELETE', `/containers/${id}`, { query: { force: true, v: true } });
+      await this.docker.getContainer(id).remove({ force: true, v: true, abortSignal: deadline() });
     } catch (e) {
       // Gone already, or being removed by an earlier call.
       if (!isDockerNotFound(e) && !isDockerConflict(e)) throw e;
@@ -529,10 +494,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   /** This owner's containers (all states), narrowed by more label filters. */
-  private listOwned(labels: string[] = []): Promise<DockerListItem[]> {
-    return this.engine.request<DockerListItem[]>('GET', '/containers/json', {
-      query: { all: true, filters: { label: [`${LABEL_OWNER}=${this.owner}`, ...labels] } },
-    });
+  private listOwned(labels: string[] = []): Promise<Docker.ContainerInfo[]> {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_OWNER}=${this.owner}`, ...labels] }, abortSignal: deadline() });
   }
 
   async podStatus(podUid: string): Promise<RuntimePod | undefined> {
@@ -543,7 +506,7 @@ export class DockerRuntime implements ContainerRuntime {
     return this.collect(await this.listOwned());
   }
 
-  private async collect(items: DockerListItem[]): Promise<RuntimePod[]> {
+  private async collect(items: Docker.ContainerInfo[]): Promise<RuntimePod[]> {
     const pods = new Map<string, RuntimePod>();
     const podOf = (labels: Record<string, string>) => {
       const uid = labels[LABEL_POD_UID] ?? '';
@@ -577,7 +540,7 @@ export class DockerRuntime implements ContainerRuntime {
   private async containerOf(id: string): Promise<RuntimeContainer> {
     const cached = this.ended.get(id);
     if (cached) return { ...cached };
-    const j = await this.engine.request<DockerContainerJSON>('GET', `/containers/${id}/json`);
+    const j = await this.docker.getContainer(id).inspect({ abortSignal: deadline() });
     const labels = j.Config.Labels ?? {};
     const createdAt = dockerTime(j.Created) ?? 0;
     let state = criState(j.State.Status);
@@ -614,10 +577,11 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
-  private async inspectImage(ref: string): Promise<DockerImageJSON | undefined> {
+  private async inspectImage(ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+    // dockerode puts the reference in the path as it is.
     if (!isImageRef(ref)) return undefined;
     try {
-      return await this.engine.request<DockerImageJSON>('GET', `/images/${ref}/json`);
+      return await answerWithin(this.docker.getImage(ref).inspect(), `inspecting image ${ref}`);
     } catch (e) {
       if (isDockerNotFound(e)) return undefined;
       throw e;
@@ -644,29 +608,45 @@ export class DockerRuntime implements ContainerRuntime {
    * of a missing image fails with the engine's message, which the kubelet reports as ErrImagePull.
    */
   async pullImage(ref: string): Promise<void> {
-    const { fromImage, tag } = pullTarget(ref);
+    if (!isImageRef(ref)) throw new Error(`invalid reference format: ${JSON.stringify(ref)}`);
     const registry = registryOf(ref);
     if ((this.unreachable.get(registry) ?? 0) > Date.now() && (await this.hasImage(ref))) return;
+    // What the engine said when it refused (an error answer, or an error in the pull's progress), else what failed.
+    let refusal: string | undefined;
+    let failure: unknown;
     try {
-      const res = await this.engine.stream('POST', '/images/create', { query: { fromImage, tag }, timeoutMs: 60_000 });
-      for await (const msg of jsonLines<{ error?: string; errorDetail?: { message?: string } }>(res)) {
-        if (msg.error || msg.errorDetail) throw new DockerError(500, msg.errorDetail?.message ?? msg.error ?? 'pull failed');
-      }
-      this.unreachable.delete(registry);
-    } catch (e) {
-      if (await this.hasImage(ref)) {
-        if ((this.unreachable.get(registry) ?? 0) <= Date.now()) {
-          this.log(`docker runtime: pulling ${ref} failed (${errorMessage(e)}); using local images from ${registry} for ${OFFLINE_MEMORY_MS / 60_000} minutes`);
-        }
-        this.unreachable.set(registry, Date.now() + OFFLINE_MEMORY_MS);
+      refusal = await this.pull(ref);
+      if (refusal === undefined) {
+        this.unreachable.delete(registry);
         return;
       }
-      throw new Error(e instanceof DockerError ? `Error response from daemon: ${e.message}` : errorMessage(e));
+    } catch (e) {
+      if (isDockerError(e)) refusal = e.message;
+      else failure = e;
     }
+    if (await this.hasImage(ref)) {
+      if ((this.unreachable.get(registry) ?? 0) <= Date.now()) {
+        this.log(`docker runtime: pulling ${ref} failed (${refusal ?? errorMessage(failure)}); using local images from ${registry} for ${OFFLINE_MEMORY_MS / 60_000} minutes`);
+      }
+      this.unreachable.set(registry, Date.now() + OFFLINE_MEMORY_MS);
+      return;
+    }
+    throw new Error(refusal !== undefined ? `Error response from daemon: ${refusal}` : errorMessage(failure));
+  }
+
+  /** docker.pull, followed to its end (the engine must start answering within a minute): the first error it reported, if any. */
+  private async pull(ref: string): Promise<string | undefined> {
+    const progress = await startedWithin(REQUEST_TIMEOUT_MS, (abortSignal) => this.docker.pull(ref, { abortSignal }));
+    return new Promise<string | undefined>((resolve, reject) => {
+      let refusal: string | undefined;
+      this.docker.modem.followProgress(progress, (err) => (err ? reject(err) : resolve(refusal)), (msg: { error?: string; errorDetail?: { message?: string } }) => {
+        if (msg.error || msg.errorDetail) refusal ??= msg.errorDetail?.message ?? msg.error ?? 'pull failed';
+      });
+    });
   }
 
   async listImages(): Promise<RuntimeImage[]> {
-    const images = await this.engine.request<DockerImageJSON[]>('GET', '/images/json');
+    const images = await this.docker.listImages({ abortSignal: deadline() });
     return images
       .map((i) => {
         const names: string[] = [];
@@ -681,15 +661,13 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async logs(containerId: string, o: LogOptions, out: Writable, signal: AbortSignal): Promise<void> {
-    const j = await this.engine.request<DockerContainerJSON>('GET', `/containers/${containerId}/json`);
-    const since = o.sinceTime !== undefined ? `${Math.floor(o.sinceTime / 1000)}.${String((o.sinceTime % 1000) * 1_000_000).padStart(9, '0')}` : undefined;
-    let res;
+    const j = await this.docker.getContainer(containerId).inspect({ abortSignal: deadline() });
+    let res: Readable;
     try {
-      res = await this.engine.stream('GET', `/containers/${containerId}/logs`, {
-        query: {
-          stdout: true, stderr: true, follow: !!o.follow, timestamps: !!o.timestamps,
-          tail: o.tailLines !== undefined ? Math.max(0, o.tailLines) : 'all', since,
-        },
+      res = await containerLogs(this.docker, containerId, {
+        follow: !!o.follow, timestamps: !!o.timestamps,
+        ...(o.tailLines !== undefined ? { tail: Math.max(0, o.tailLines) } : {}),
+        ...(o.sinceTime !== undefined ? { since: o.sinceTime / 1000 } : {}),
         signal,
       });
     } catch (e) {
@@ -718,8 +696,8 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async exec(containerId: string, cmd: string[], io: StreamIO, signal: AbortSignal): Promise<number> {
-    const created = await this.engine.request<{ Id: string }>('POST', `/containers/${containerId}/exec`, {
-      body: { AttachStdin: !!io.stdin, AttachStdout: !!io.stdout, AttachStderr: !!io.stderr, Tty: !!io.tty, Cmd: cmd },
+    const created = await this.docker.getContainer(containerId).exec({
+      AttachStdin: !!io.stdin, AttachStdout: !!io.stdout, AttachStderr: !!io.stderr, Tty: !!io.tty, Cmd: cmd, abortSignal: deadline(),
     });
     // The engine reports a command it could not start (not found, not executable) as the first
     // output; the CRI reports it as an error, which is what kubectl shows.
@@ -737,14 +715,14 @@ export class DockerRuntime implements ContainerRuntime {
         cb();
       },
     });
-    const conn = await this.engine.hijack('POST', `/exec/${created.Id}/start`, { body: { Detach: false, Tty: !!io.tty } });
-    await pump(conn, { ...io, ...(stdout ? { stdout } : {}) }, !!io.tty, signal, (size) => this.resize(`/exec/${created.Id}/resize`, size));
+    const conn = await created.start({ hijack: true, stdin: !!io.stdin, Detach: false, Tty: !!io.tty });
+    await pump(conn, { ...io, ...(stdout ? { stdout } : {}) }, !!io.tty, signal, (size) => created.resize({ h: size.height, w: size.width }));
     // The stream ends a moment before the engine records the exit code.
     for (let i = 0; i < 250; i++) {
-      const st = await this.engine.request<{ Running: boolean; ExitCode: number | null }>('GET', `/exec/${created.Id}/json`);
+      const st = await created.inspect({ abortSignal: deadline() });
       if (!st.Running && st.ExitCode !== null) {
         if (startError && (st.ExitCode === 126 || st.ExitCode === 127)) {
-          throw new Error(`failed to exec in container: failed to start exec "${created.Id}": ${startError}`);
+          throw new Error(`failed to exec in container: failed to start exec "${created.id}": ${startError}`);
         }
         return st.ExitCode;
       }
@@ -756,16 +734,11 @@ export class DockerRuntime implements ContainerRuntime {
 
   /** Attaches to the container's main process (its stdin, stdout, stderr) until it ends or the signal aborts. */
   async attach(containerId: string, io: StreamIO, signal: AbortSignal): Promise<void> {
-    const j = await this.engine.request<DockerContainerJSON>('GET', `/containers/${containerId}/json`);
+    const container = this.docker.getContainer(containerId);
+    const j = await container.inspect({ abortSignal: deadline() });
     if (!j.State.Running) throw new Error(`container ${containerId} is not running`);
-    const conn = await this.engine.hijack('POST', `/containers/${containerId}/attach`, {
-      query: { stream: true, stdin: !!io.stdin, stdout: !!io.stdout, stderr: !!io.stderr },
-    });
-    await pump(conn, io, j.Config.Tty, signal, (size) => this.resize(`/containers/${containerId}/resize`, size));
-  }
-
-  private async resize(endpoint: string, size: { width: number; height: number }): Promise<void> {
-    await this.engine.request('POST', endpoint, { query: { h: size.height, w: size.width } }).catch(() => {});
+    const conn = await attachContainer(this.docker, containerId, { stdin: !!io.stdin, stdout: !!io.stdout, stderr: !!io.stderr });
+    await pump(conn, io, j.Config.Tty, signal, (size) => container.resize({ h: size.height, w: size.width }));
   }
 
   /**
@@ -797,33 +770,39 @@ export class DockerRuntime implements ContainerRuntime {
   /** Docker's container events of this owner as PLEG events: sandboxes and containers created, started, ended, removed. */
   async *events(signal: AbortSignal): AsyncIterable<RuntimeEvent> {
     // From the moment of the call, so that nothing done right after it is missed.
-    const since = (Date.now() / 1000).toFixed(3);
-    let res;
+    const since = Date.now() / 1000;
+    let res: Readable;
     try {
-      res = await this.engine.stream('GET', '/events', {
-        query: { since, filters: { type: ['container'], label: [`${LABEL_OWNER}=${this.owner}`], event: ['create', 'start', 'die', 'destroy'] } },
-        signal,
-      });
+      res = (await this.docker.getEvents({
+        since, filters: { type: ['container'], label: [`${LABEL_OWNER}=${this.owner}`], event: ['create', 'start', 'die', 'destroy'] }, abortSignal: signal,
+      })) as Readable;
     } catch (e) {
       if (signal.aborted) return;
       throw e;
     }
+    // One JSON document a line.
+    const lines = createInterface({ input: res, crlfDelay: Infinity });
+    const stop = () => lines.close();
+    signal.addEventListener('abort', stop, { once: true });
     try {
-      for await (const ev of jsonLines<DockerEvent>(res)) {
-        const mapped = runtimeEventOf(ev);
+      for await (const line of lines) {
+        if (!line.trim()) continue;
+        const mapped = runtimeEventOf(JSON.parse(line) as DockerEvent);
         if (mapped) yield mapped;
       }
     } catch (e) {
       if (signal.aborted) return;
       throw e;
     } finally {
+      signal.removeEventListener('abort', stop);
+      lines.close();
       res.destroy();
     }
     if (!signal.aborted) throw new Error('the Docker engine closed its event stream');
   }
 }
 
-function sandboxOf(item: DockerListItem): Sandbox {
+function sandboxOf(item: Docker.ContainerInfo): Sandbox {
   const labels = item.Labels ?? {};
   const hostNetwork = labels[LABEL_HOST_NETWORK] === 'true';
   const ip = labels[LABEL_POD_IP];
@@ -887,13 +866,11 @@ function readTail(file: string, max: number): string {
  * terminal resizes, until the engine ends the stream or the signal aborts.
  */
 async function pump(
-  conn: Hijacked, io: StreamIO, tty: boolean, signal: AbortSignal, resize: (size: { width: number; height: number }) => Promise<void>,
+  socket: Duplex, io: StreamIO, tty: boolean, signal: AbortSignal, resize: (size: { width: number; height: number }) => Promise<unknown>,
 ): Promise<void> {
-  const { socket } = conn;
   const write = (w: Writable | undefined, b: Buffer) => { if (w && !w.destroyed && !w.writableEnded) w.write(b); };
   const demux = new Demuxer((kind, payload) => write(kind === 'stderr' ? io.stderr : io.stdout, payload));
   const onData = (b: Buffer) => (tty ? write(io.stdout, b) : demux.push(b));
-  if (conn.head.length) onData(conn.head);
   const stdin = io.stdin;
   const onStdin = (b: Buffer) => { if (!socket.destroyed && socket.writable) socket.write(b); };
   const onStdinEnd = () => { if (!socket.destroyed && socket.writable) socket.end(); };
@@ -907,7 +884,7 @@ async function pump(
       try {
         for await (const size of io.resize!) {
           if (!resizing) break;
-          await resize(size);
+          await resize(size).catch(() => {}); // the process may have ended meanwhile
         }
       } catch { /* the resize stream ended badly: nothing to resize any more */ }
     })();
@@ -935,14 +912,14 @@ async function pump(
 
 /** Whether the Docker engine answers on `socketPath` (default /var/run/docker.sock). */
 export async function dockerAvailable(socketPath?: string): Promise<{ ok: true } | { ok: false; reason: string }> {
-  const engine = new DockerEngine({ socketPath });
+  const agent = new http.Agent({ keepAlive: true });
   try {
-    await engine.ping(3_000);
+    await pingEngine(dockerClient({ socketPath, agent }), 3_000);
     return { ok: true };
   } catch (e) {
     return { ok: false, reason: errorMessage(e) };
   } finally {
-    engine.close();
+    agent.destroy();
   }
 }
 

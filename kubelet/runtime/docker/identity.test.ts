@@ -21,7 +21,7 @@ import { Auditor, METADATA_POLICY, memoryAuditSink, type AuditEvent } from '../.
 import { createDatabaseAt } from '../../../test/postgres.ts';
 import { eventually } from '../../../test/eventually.ts';
 import type { RunningKubelet } from '../../index.ts';
-import { DockerEngine } from './engine.ts';
+import { dockerClient } from './client.ts';
 import { startDockerNodes } from './nodes.ts';
 import { ensureDocker } from './testing.ts';
 
@@ -74,12 +74,9 @@ afterAll(async () => {
   // Whatever this cluster left in the engine: its owner label ends with the data dir's cluster id.
   if (dir) {
     const cluster = createHash('sha256').update(path.resolve(path.join(dir, 'data'))).digest('hex').slice(0, 10);
-    const engine = new DockerEngine();
-    const left = await engine.request<Array<{ Id: string }>>('GET', '/containers/json', {
-      query: { all: true, filters: { label: [`dev.capstan.kubelet=${NODE}.${cluster}`] } },
-    }).catch(() => []);
-    for (const c of left) await engine.request('DELETE', `/containers/${c.Id}`, { query: { force: true } }).catch(() => {});
-    engine.close();
+    const docker = dockerClient();
+    const left = await docker.listContainers({ all: true, filters: { label: [`dev.capstan.kubelet=${NODE}.${cluster}`] } }).catch(() => []);
+    for (const c of left) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
   }
   admin?.close();
   await api?.close();

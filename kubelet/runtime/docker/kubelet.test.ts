@@ -129,16 +129,14 @@ describe('kubelet with the Docker runtime', () => {
     await podWhere(p, 'the pod to run', (cur) => cur.status?.phase === 'Running');
     const held = (await runtime.podStatus(p.metadata!.uid!))!;
     const c = held.containers.find((x) => x.name === 'c')!;
-    const inspected = await runtime.engine.request<{ HostConfig: { Memory: number } }>('GET', `/containers/${c.id}/json`);
+    const inspected = await runtime.docker.getContainer(c.id).inspect();
     expect(inspected.HostConfig.Memory).toBe(48 * 1024 * 1024);
     await rest.delete(pods, NS, p.metadata!.name!);
     await eventually(async () => {
       try { await getPod(p); return false; } catch (e) { if (isNotFound(e)) return true; throw e; }
     }, { what: 'the pod to be gone', timeoutMs: 20_000 });
     await eventually(async () => (await runtime.podStatus(p.metadata!.uid!)) === undefined, { what: 'the containers to be removed', timeoutMs: 20_000 });
-    const left = await runtime.engine.request<unknown[]>('GET', '/containers/json', {
-      query: { all: true, filters: { label: [`io.kubernetes.pod.uid=${p.metadata!.uid}`] } },
-    });
+    const left = await runtime.docker.listContainers({ all: true, filters: { label: [`io.kubernetes.pod.uid=${p.metadata!.uid}`] } });
     expect(left).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { isNotFound, loadKubeConfig, RestClient } from '../../../client/index.ts
 import { nodes, pods } from '../../../client/resources.ts';
 import { eventually } from '../../../test/eventually.ts';
 import { freePort } from '../../../test/ports.ts';
-import { DockerEngine } from './engine.ts';
+import { dockerClient } from './client.ts';
 import { dockerNodesProblem, dockerPodCIDR } from './nodes.ts';
 import { ensureDocker } from './testing.ts';
 
@@ -55,13 +55,12 @@ describe('capstan up --nodes', () => {
     rest?.close();
     if (up) await stopUp(up);
     // What the cluster left in the engine: its owner labels end with the data dir's cluster id.
-    const engine = new DockerEngine();
-    const left = await engine.request<Array<{ Id: string; Labels: Record<string, string> }>>('GET', '/containers/json', { query: { all: true } });
+    const docker = dockerClient();
+    const left = await docker.listContainers({ all: true });
     const ours = await ownersOf(dataDir);
     for (const c of left) {
-      if (ours.has(c.Labels['dev.capstan.kubelet'] ?? '')) await engine.request('DELETE', `/containers/${c.Id}`, { query: { force: true } }).catch(() => {});
+      if (ours.has(c.Labels['dev.capstan.kubelet'] ?? '')) await docker.getContainer(c.Id).remove({ force: true }).catch(() => {});
     }
-    engine.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -115,11 +114,10 @@ describe('capstan up --nodes', () => {
     await eventually(async () => {
       try { await rest!.get(pods, 'default', 'on-node-1'); return false; } catch (e) { if (isNotFound(e)) return true; throw e; }
     }, { what: 'the pod to be gone', timeoutMs: 30_000 });
-    const engine = new DockerEngine();
-    await eventually(async () => (await engine.request<unknown[]>('GET', '/containers/json', {
-      query: { all: true, filters: { label: [`io.kubernetes.pod.uid=${pod.metadata!.uid}`] } },
+    const docker = dockerClient();
+    await eventually(async () => (await docker.listContainers({
+      all: true, filters: { label: [`io.kubernetes.pod.uid=${pod.metadata!.uid}`] },
     })).length === 0, { what: 'the containers to be removed', timeoutMs: 20_000 });
-    engine.close();
   });
 });
 

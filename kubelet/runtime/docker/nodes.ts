@@ -7,7 +7,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { startKubelet, type KubeconfigFor, type KubeletTimings, type RunningKubelet } from '../../index.ts';
 import { startKubeletServer, type RunningKubeletServer } from '../../server.ts';
 import { loadKubeConfig, RestClient } from '../../../client/index.ts';
-import { DEFAULT_DOCKER_SOCKET } from './engine.ts';
+import { DEFAULT_DOCKER_SOCKET } from './client.ts';
 import { DockerRuntime, SANDBOX_IMAGE, dockerAvailable } from './docker.ts';
 
 /** Node i's pod CIDR: 10.240.i.0/24, inside the shared network's 10.240.0.0/16. */
