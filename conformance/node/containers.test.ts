@@ -29,6 +29,8 @@ describe('pods as containers through kubectl', () => {
     const pod = {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'containers' },
       spec: {
+        // Neither httpd nor sleep as PID 1 leaves on SIGTERM: a short grace period keeps cleanup quick.
+        terminationGracePeriodSeconds: 1,
         containers: [
           { name: 'server', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo hello-from-capstan > /www/index.html && echo serving && httpd -f -p 8080 -h /www'] },
           { name: 'client', image: 'busybox', command: ['sh', '-c', 'sleep 3600'] },
