@@ -12,6 +12,12 @@ export const COMPONENT_USERS = {
   proxy: { user: 'system:kube-proxy', groups: [] as string[] },
 } as const;
 
+/**
+ * The local volume provisioner's user: not an upstream component, so it has no default role; its
+ * own ClusterRole (cli/addons.ts) grants what kind's local-path-provisioner is granted.
+ */
+export const LOCAL_PROVISIONER_IDENTITY = { user: 'system:capstan-local-provisioner', groups: [] as string[] } as const;
+
 /** A kubelet's user: the Node authorizer and NodeRestriction read the node name from it. */
 export const nodeUser = (nodeName: string) => ({ user: `system:node:${nodeName}`, groups: ['system:nodes'] });
 

@@ -15,12 +15,13 @@ import { EncryptingStore } from '../server/encryption/store.ts';
 import { Auditor, fileAuditSink, loadAuditPolicy, METADATA_POLICY } from '../server/pipeline/audit.ts';
 import type { InflightLimits } from '../server/pipeline/inflight.ts';
 import { defaultControllers, startControllerManager } from '../controllers/index.ts';
+import { localProvisioner } from '../controllers/localprovisioner.ts';
 import { serviceAccountTokensController } from '../controllers/serviceaccounttokens.ts';
 import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
-import { COMPONENT_USERS, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
-import { CLUSTER_DNS_USER, ensureClusterDNSRBAC } from './addons.ts';
+import { COMPONENT_USERS, LOCAL_PROVISIONER_IDENTITY, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
+import { CLUSTER_DNS_USER, ensureClusterDNSRBAC, ensureLocalStorage } from './addons.ts';
 import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
 import { loadKubeConfig, RestClient } from '../client/index.ts';
 import { serviceIPAt, serviceNetworkOf, type ServiceNetwork } from '../server/apis/core/v1/services.ts';
@@ -247,6 +248,22 @@ async function main(): Promise<void> {
   const scheduler = command === 'up'
     ? startScheduler({ kubeconfig: await kubeconfigOf('scheduler', COMPONENT_USERS.scheduler), signal: components.signal, log })
     : undefined;
+  // Local storage as kind ships it: the default class `standard` and its provisioner, as itself,
+  // with volumes under <data-dir>/volumes (the nodes of `up` share this host's file system).
+  if (command === 'up') {
+    const admin = new RestClient(loadKubeConfig(kubeconfig), { userAgent: 'capstan-up' });
+    try {
+      await ensureLocalStorage(admin);
+    } finally {
+      admin.close();
+    }
+  }
+  const storage = command === 'up'
+    ? startControllerManager({
+      kubeconfig: await kubeconfigOf('local-provisioner', LOCAL_PROVISIONER_IDENTITY), signal: components.signal, log,
+      controllers: [localProvisioner({ baseDir: path.join(dataDir, 'volumes') })],
+    })
+    : undefined;
   const simulatedNodes = command === 'up' ? Number(values['simulated-nodes']) : 0;
   if (!Number.isInteger(simulatedNodes) || simulatedNodes < 0) {
     log(`capstan up: --simulated-nodes wants a whole number, not ${JSON.stringify(values['simulated-nodes'])}`);
@@ -298,6 +315,7 @@ async function main(): Promise<void> {
     components.abort();
     await controllers?.done;
     await scheduler?.done;
+    await storage?.done;
     await simulated?.done;
     await docker?.done;
     await networking?.done;

@@ -4,6 +4,7 @@
 // type, reason and message) bumps the count and lastTimestamp of the one already written instead
 // of creating another (upstream's EventCorrelator deduplication, without its aggregation and spam
 // filter).
+import { randomInt } from 'node:crypto';
 import type { CoreV1Event, KubernetesObject } from '@kubernetes/client-node';
 import { isNotFound, resource, type RestClient } from './rest.ts';
 
@@ -82,6 +83,9 @@ export interface EventRecorderOptions {
   log?: (msg: string) => void;
 }
 
+let eventSeq = randomInt(1_000_000);
+const nextEventSeq = () => (eventSeq = (eventSeq + 1) % 1_000_000);
+
 export function newEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const correlator = new EventCorrelator();
   const maxPending = opts.maxPending ?? 1000;
@@ -89,7 +93,6 @@ export function newEventRecorder(opts: EventRecorderOptions): EventRecorder {
   const log = opts.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   let pending = 0;
   let chain: Promise<void> = Promise.resolve();
-  let seq = 0;
 
   const write = async (ev: CoreV1Event, t: Date) => {
     const c = correlator.correlate(ev, t);
@@ -114,8 +117,10 @@ export function newEventRecorder(opts: EventRecorderOptions): EventRecorder {
       // metav1.Time has whole seconds on the wire.
       const t = new Date(Math.floor(now().getTime() / 1000) * 1000);
       const namespace = meta.namespace || 'default';
-      // Upstream names events "<object>.<unix nanoseconds in hex>".
-      const nanos = BigInt(t.getTime()) * 1_000_000n + BigInt(seq++ % 1_000_000);
+      // Upstream names events "<object>.<unix nanoseconds in hex>". Our clock has milliseconds:
+      // the nanoseconds below them come from a counter shared by every recorder of this process,
+      // starting at random, so recorders here and in other processes do not take one name.
+      const nanos = BigInt(now().getTime()) * 1_000_000n + BigInt(nextEventSeq());
       const ev: CoreV1Event = {
         apiVersion: 'v1', kind: 'Event',
         metadata: { name: `${meta.name ?? 'unknown'}.${nanos.toString(16)}`, namespace },

@@ -2,7 +2,7 @@
 import type {
   V1ConfigMap, V1ControllerRevision, V1CronJob, V1DaemonSet, V1Deployment, V1Endpoints, V1EndpointSlice, V1Job,
   V1Namespace, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodDisruptionBudget, V1PriorityClass,
-  V1ReplicaSet, V1ReplicationController, V1Secret, V1Service, V1ServiceAccount, V1StatefulSet,
+  V1ReplicaSet, V1ReplicationController, V1Secret, V1Service, V1ServiceAccount, V1StatefulSet, V1StorageClass,
 } from '@kubernetes/client-node';
 import { resource } from './rest.ts';
 
@@ -17,6 +17,7 @@ export const endpoints = resource<V1Endpoints>('v1/endpoints', { model: 'V1Endpo
 export const replicationControllers = resource<V1ReplicationController>('v1/replicationcontrollers', { model: 'V1ReplicationController', kind: 'ReplicationController', namespaced: true });
 export const persistentVolumeClaims = resource<V1PersistentVolumeClaim>('v1/persistentvolumeclaims', { model: 'V1PersistentVolumeClaim', kind: 'PersistentVolumeClaim', namespaced: true });
 export const persistentVolumes = resource<V1PersistentVolume>('v1/persistentvolumes', { model: 'V1PersistentVolume', kind: 'PersistentVolume', namespaced: false });
+export const storageClasses = resource<V1StorageClass>('storage.k8s.io/v1/storageclasses', { model: 'V1StorageClass', kind: 'StorageClass', namespaced: false });
 export const endpointSlices = resource<V1EndpointSlice>('discovery.k8s.io/v1/endpointslices', { model: 'V1EndpointSlice', kind: 'EndpointSlice', namespaced: true });
 export const replicaSets = resource<V1ReplicaSet>('apps/v1/replicasets', { model: 'V1ReplicaSet', kind: 'ReplicaSet', namespaced: true });
 export const deployments = resource<V1Deployment>('apps/v1/deployments', { model: 'V1Deployment', kind: 'Deployment', namespaced: true });

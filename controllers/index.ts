@@ -27,6 +27,9 @@ import { statefulSetController } from './statefulset/index.ts';
 import { daemonSetController } from './daemonset/index.ts';
 import { clusterRoleAggregationController } from './clusterroleaggregation.ts';
 import { resourceQuotaController } from './resourcequota.ts';
+import { persistentVolumeBinderController } from './persistentvolume/index.ts';
+import { pvcProtectionController } from './pvcprotection.ts';
+import { pvProtectionController } from './pvprotection.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -57,6 +60,7 @@ export function defaultControllers(): Controller[] {
     replicaSetController(), replicationControllerController(), endpointsController, endpointSliceController, endpointSliceMirroringController,
     deploymentController(), jobController(), cronJobController(), ttlAfterFinishedController(),
     statefulSetController(), daemonSetController(), clusterRoleAggregationController(), resourceQuotaController(),
+    persistentVolumeBinderController(), pvcProtectionController(), pvProtectionController(),
   ];
 }
 
@@ -89,6 +93,9 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Readonly<Record<string, string>> = {
   daemonset: 'daemon-set-controller',
   'clusterrole-aggregation': 'clusterrole-aggregation-controller',
   resourcequota: 'resourcequota-controller',
+  'persistent-volume-binder': 'persistent-volume-binder',
+  'pvc-protection-controller': 'pvc-protection-controller',
+  'pv-protection-controller': 'pv-protection-controller',
 };
 
 /**

@@ -1,25 +1,26 @@
-// A local provisioner (in the manner of rancher's local-path-provisioner and upstream's hostPath
-// provisioner used in e2e): a PersistentVolumeClaim of a StorageClass whose provisioner is
-// `capstan.dev/local` (or of no class, when such a class is the default) gets a hostPath
-// PersistentVolume under a base directory, and the two are bound as upstream's PV controller binds
-// them: pv.spec.claimRef and pv.status.phase Bound, pvc.spec.volumeName with the bind-completed
-// annotations, pvc.status Bound with the volume's capacity and access modes. With
-// volumeBindingMode WaitForFirstConsumer the volume is made once a pod using the claim has a node
-// (the scheduler's selected-node annotation, or the pod's spec.nodeName) and is pinned to it. When
-// the claim goes, a Delete reclaim policy removes the volume and its directory; Retain leaves it
-// Released. The kubelet creates the directory (hostPath type DirectoryOrCreate).
+// A local provisioner, an external provisioner in the manner of sig-storage-lib-external-provisioner
+// and rancher's local-path-provisioner (kind's `standard` class): it provisions for the claims the
+// PV controller hands it — those whose `volume.kubernetes.io/storage-provisioner` annotation names
+// it — a hostPath PersistentVolume under a base directory, created pre-bound to the claim
+// (claimRef with the claim's uid, `pv.kubernetes.io/provisioned-by`); the binder completes the
+// bind. For a WaitForFirstConsumer class it waits for the node the scheduler selected
+// (`volume.kubernetes.io/selected-node`) and pins the volume to it. A volume it provisioned whose
+// claim is gone — Released, with reclaim policy Delete — it deletes, with its directory. The
+// kubelet creates the directory (hostPath type DirectoryOrCreate).
 import { promises as fs } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
-import type { KubernetesObject, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
-import { defineController, isAlreadyExists, isNotFound, resource, type Controller } from '../client/index.ts';
-import { persistentVolumeClaims, persistentVolumes, pods } from '../client/resources.ts';
+import type { KubernetesObject, V1Node, V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
+import {
+  defineController, isAlreadyExists, isNotFound, runController, type Controller, type EventRecorder, type RestClient,
+} from '../client/index.ts';
+import { nodes, persistentVolumeClaims, persistentVolumes } from '../client/resources.ts';
+import {
+  ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
+  claimClass, hasAnnotation, storageClasses,
+} from './persistentvolume/index.ts';
 
 export const LOCAL_PROVISIONER = 'capstan.dev/local';
-const storageClasses = resource<V1StorageClass>('storage.k8s.io/v1/storageclasses', { model: 'V1StorageClass', kind: 'StorageClass', namespaced: false });
-
-const DEFAULT_CLASS_ANNOTATION = 'storageclass.kubernetes.io/is-default-class';
-const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
-const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 
 export interface LocalProvisionerOptions {
   /** Where volumes live on the nodes: `<baseDir>/<pv name>_<namespace>_<claim>`. */
@@ -28,115 +29,128 @@ export interface LocalProvisionerOptions {
   provisioner?: string;
 }
 
-const claimKeysOfPod = (p: KubernetesObject) => {
-  const pod = p as V1Pod;
-  return (pod.spec?.volumes ?? []).filter((v) => v.persistentVolumeClaim).map((v) => `${pod.metadata?.namespace}/${v.persistentVolumeClaim!.claimName}`);
-};
+const nameOf = (o: KubernetesObject) => o.metadata?.name ?? '';
+
+/** The provisioner a claim was handed to (the GA annotation, else the beta one). */
+const provisionerOf = (claim: V1PersistentVolumeClaim) =>
+  claim.metadata?.annotations?.[ANN_STORAGE_PROVISIONER] ?? claim.metadata?.annotations?.[ANN_BETA_STORAGE_PROVISIONER];
+
+/** The name of the volume provisioned for a claim, as upstream's provisioners name it. */
+export const provisionedVolumeName = (claim: V1PersistentVolumeClaim) => `pvc-${claim.metadata?.uid ?? ''}`;
 
 export function localProvisioner(o: LocalProvisionerOptions): Controller {
   const name = o.provisioner ?? LOCAL_PROVISIONER;
   const baseDir = path.resolve(o.baseDir);
-
-  return defineController<V1PersistentVolumeClaim>({
+  // Claims as "namespace/name", volumes as their bare names, in one queue.
+  const def = defineController<V1PersistentVolumeClaim>({
     name: 'local-provisioner',
     primary: persistentVolumeClaims,
     watches: [
-      {
-        resource: persistentVolumes,
-        keys: (pv) => {
-          const ref = (pv as V1PersistentVolume).spec?.claimRef;
-          return ref?.namespace && ref.name ? [`${ref.namespace}/${ref.name}`] : [];
-        },
-      },
-      { resource: pods, keys: (p) => ((p as V1Pod).spec?.nodeName ? claimKeysOfPod(p) : []) },
+      { resource: persistentVolumes, keys: (pv) => [nameOf(pv)] },
+      // A class appearing lets the claims waiting for it be provisioned.
       {
         resource: storageClasses,
-        keys: (_sc, lister) => lister(persistentVolumeClaims).list().filter((c) => c.status?.phase !== 'Bound').map((c) => `${c.metadata?.namespace}/${c.metadata?.name}`),
+        keys: (_sc, lister) => lister(persistentVolumeClaims).list().filter((c) => provisionerOf(c) === name && !c.spec?.volumeName)
+          .map((c) => `${c.metadata?.namespace}/${c.metadata?.name}`),
       },
     ],
     workers: 2,
-    async sync(key, { clients, lister, signal, recorder }) {
-      const [ns, claimName] = key.split('/') as [string, string];
-      const rest = clients.rest;
-      const claim = lister(persistentVolumeClaims).get(key);
-      const ours = (pv: V1PersistentVolume) => pv.metadata?.annotations?.[PROVISIONED_BY] === name;
-
-      if (!claim) {
-        // The claim is gone: its volume is released, and deleted with its directory under Delete.
-        for (const pv of lister(persistentVolumes).list()) {
-          const ref = pv.spec?.claimRef;
-          if (!ours(pv) || ref?.namespace !== ns || ref.name !== claimName) continue;
-          if ((pv.spec?.persistentVolumeReclaimPolicy ?? 'Delete') === 'Delete') {
-            const dir = pv.spec?.hostPath?.path;
-            if (dir && path.resolve(dir).startsWith(`${baseDir}${path.sep}`)) await fs.rm(dir, { recursive: true, force: true });
-            await rest.delete(persistentVolumes, '', pv.metadata!.name!, {}, { signal }).catch((e: unknown) => { if (!isNotFound(e)) throw e; });
-          } else if (pv.status?.phase !== 'Released') {
-            await rest.patch(persistentVolumes, '', pv.metadata!.name!, { status: { phase: 'Released' } }, { subresource: 'status', signal });
-          }
-        }
+    async sync(key, { clients, lister, recorder, signal }) {
+      if (key.includes('/')) {
+        const claim = lister(persistentVolumeClaims).get(key);
+        if (!claim || !shouldProvision(claim)) return;
+        const className = claimClass(claim);
+        const sc = lister(storageClasses).get(className);
+        if (!sc) throw new Error(`StorageClass "${className}" not found`);
+        if (sc.provisioner !== name) return; // the class changed hands
+        // sig-storage-lib-external-provisioner: under WaitForFirstConsumer a selected node is required.
+        const selectedNode = claim.metadata?.annotations?.[ANN_SELECTED_NODE];
+        if (sc.volumeBindingMode === 'WaitForFirstConsumer' && !selectedNode) return;
+        const pvName = provisionedVolumeName(claim);
+        if (lister(persistentVolumes).get(pvName)) return; // provisioned already
+        await provision(clients.rest, recorder, claim, className, sc.reclaimPolicy ?? 'Delete', selectedNode, signal);
         return;
       }
-      if (claim.metadata?.deletionTimestamp || claim.status?.phase === 'Bound') return;
-
-      const classes = lister(storageClasses);
-      let className = claim.spec?.storageClassName;
-      // An empty class asks for static volumes only; no class at all takes the default class.
-      if (className === '') return;
-      if (className === undefined || className === null) {
-        className = classes.list().find((sc) => sc.metadata?.annotations?.[DEFAULT_CLASS_ANNOTATION] === 'true')?.metadata?.name;
-      }
-      const sc = className ? classes.get(className) : undefined;
-      if (!sc || sc.provisioner !== name) return;
-
-      const pvName = claim.spec?.volumeName || `pvc-${claim.metadata!.uid}`;
-      let pv = lister(persistentVolumes).get(pvName);
-      if (!pv) {
-        if (claim.spec?.volumeName) return; // bound by name to a volume someone else makes
-        let node: string | undefined;
-        if (sc.volumeBindingMode === 'WaitForFirstConsumer') {
-          node = claim.metadata?.annotations?.[SELECTED_NODE]
-            ?? lister(pods).list(ns).find((p) => p.spec?.nodeName && claimKeysOfPod(p).includes(key))?.spec?.nodeName;
-          if (!node) return;
-        }
-        const desired: V1PersistentVolume = {
-          metadata: { name: pvName, annotations: { [PROVISIONED_BY]: name } },
-          spec: {
-            capacity: { storage: String(claim.spec?.resources?.requests?.storage ?? '1Gi') },
-            accessModes: claim.spec?.accessModes?.length ? claim.spec.accessModes : ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: sc.reclaimPolicy ?? 'Delete',
-            storageClassName: className,
-            volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
-            hostPath: { path: path.join(baseDir, `${pvName}_${ns}_${claimName}`), type: 'DirectoryOrCreate' },
-            claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: ns, name: claimName, uid: claim.metadata!.uid },
-            ...(node ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }] } } } : {}),
-          },
-        };
-        try {
-          pv = await rest.create(persistentVolumes, '', desired, { signal });
-        } catch (e) {
-          if (!isAlreadyExists(e)) throw e;
-          pv = await rest.get(persistentVolumes, '', pvName, { signal });
-        }
-        recorder.event(
-          { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: claim.metadata }, 'Normal', 'ProvisioningSucceeded',
-          `Successfully provisioned volume ${pvName}`,
-        );
-      }
-      if (pv.spec?.claimRef?.uid && pv.spec.claimRef.uid !== claim.metadata?.uid) return;
-
-      // Upstream's bind: the volume first, then the claim's spec, then the claim's status.
-      if (pv.status?.phase !== 'Bound') {
-        await rest.patch(persistentVolumes, '', pvName, { status: { phase: 'Bound' } }, { subresource: 'status', signal });
-      }
-      if (claim.spec?.volumeName !== pvName) {
-        await rest.patch(persistentVolumeClaims, ns, claimName, {
-          metadata: { annotations: { 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes', 'volume.kubernetes.io/storage-provisioner': name } },
-          spec: { volumeName: pvName },
-        }, { signal });
-      }
-      await rest.patch(persistentVolumeClaims, ns, claimName, {
-        status: { phase: 'Bound', accessModes: pv.spec?.accessModes, capacity: pv.spec?.capacity },
-      }, { subresource: 'status', signal });
+      const pv = lister(persistentVolumes).get(key);
+      if (pv && shouldDelete(pv)) await deleteVolume(clients.rest, recorder, pv, signal);
     },
   });
+
+  /** shouldProvision: handed to us, not bound, and — once bound — never again. */
+  function shouldProvision(claim: V1PersistentVolumeClaim): boolean {
+    if (claim.spec?.volumeName || hasAnnotation(claim, ANN_BIND_COMPLETED)) return false;
+    return provisionerOf(claim) === name;
+  }
+
+  /** shouldDelete: provisioned by us, Released, and its policy says Delete. */
+  function shouldDelete(pv: V1PersistentVolume): boolean {
+    return pv.status?.phase === 'Released' && pv.spec?.persistentVolumeReclaimPolicy === 'Delete' &&
+      pv.metadata?.annotations?.[ANN_DYNAMICALLY_PROVISIONED] === name;
+  }
+
+  async function provision(
+    rest: RestClient, recorder: EventRecorder, claim: V1PersistentVolumeClaim, className: string, reclaimPolicy: string,
+    selectedNode: string | undefined, signal: AbortSignal,
+  ): Promise<void> {
+    const ns = claim.metadata!.namespace!;
+    const claimName = claim.metadata!.name!;
+    const fail = (message: string) => {
+      recorder.event(claim, 'Warning', 'ProvisioningFailed', message);
+      return new Error(message);
+    };
+    let node: V1Node | undefined;
+    if (selectedNode) {
+      try {
+        node = await rest.get(nodes, '', selectedNode, { signal });
+      } catch (e) {
+        throw fail(`failed to get target node: ${(e as Error).message}`);
+      }
+    }
+    recorder.event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${ns}/${claimName}"`);
+    if (claim.spec?.volumeMode === 'Block') throw fail(`failed to provision volume with StorageClass "${className}": volumeMode Block is not supported`);
+    const pvName = provisionedVolumeName(claim);
+    const nodeHostname = node?.metadata?.labels?.['kubernetes.io/hostname'] ?? selectedNode;
+    const volume: V1PersistentVolume = {
+      metadata: { name: pvName, annotations: { [ANN_DYNAMICALLY_PROVISIONED]: name } },
+      spec: {
+        capacity: { storage: String(claim.spec?.resources?.requests?.storage ?? '1Gi') },
+        accessModes: claim.spec?.accessModes?.length ? claim.spec.accessModes : ['ReadWriteOnce'],
+        persistentVolumeReclaimPolicy: reclaimPolicy,
+        storageClassName: className,
+        volumeMode: claim.spec?.volumeMode ?? 'Filesystem',
+        hostPath: { path: path.join(baseDir, `${pvName}_${ns}_${claimName}`), type: 'DirectoryOrCreate' },
+        claimRef: {
+          kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespace: ns, name: claimName,
+          uid: claim.metadata?.uid, resourceVersion: claim.metadata?.resourceVersion,
+        },
+        ...(nodeHostname ? { nodeAffinity: { required: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [nodeHostname] }] }] } } } : {}),
+      },
+    };
+    try {
+      await rest.create(persistentVolumes, '', volume, { signal });
+    } catch (e) {
+      if (isAlreadyExists(e)) return;
+      throw fail(`failed to provision volume with StorageClass "${className}": ${(e as Error).message}`);
+    }
+    recorder.event(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${pvName}`);
+  }
+
+  async function deleteVolume(rest: RestClient, recorder: EventRecorder, pv: V1PersistentVolume, signal: AbortSignal): Promise<void> {
+    try {
+      const dir = pv.spec?.hostPath?.path;
+      // Only what lives under the base directory is ours to remove.
+      if (dir && path.resolve(dir).startsWith(`${baseDir}${path.sep}`)) await fs.rm(dir, { recursive: true, force: true });
+      await rest.delete(persistentVolumes, '', nameOf(pv), {}, { signal });
+    } catch (e) {
+      if (isNotFound(e)) return;
+      recorder.event(pv, 'Warning', 'VolumeFailedDelete', (e as Error).message);
+      throw e;
+    }
+  }
+
+  return {
+    name: 'local-provisioner',
+    // Events come from "<provisioner>_<host>", as the library names its recorder.
+    run: (env, signal) => runController(def.definition, { ...env, recorder: () => env.recorder(`${name}_${hostname()}`) }, signal),
+  };
 }

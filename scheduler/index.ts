@@ -5,15 +5,16 @@
 // rights). With leaderElection it schedules only while holding the Lease
 // kube-system/kube-scheduler, so replicas take turns.
 import { hostname } from 'node:os';
-import type { KubeConfig, V1StorageClass } from '@kubernetes/client-node';
-import { InformerFactory, makeClients, newEventRecorder, resource, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
-import { namespaces, nodes, persistentVolumeClaims, persistentVolumes, podDisruptionBudgets, pods } from '../client/resources.ts';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { InformerFactory, makeClients, newEventRecorder, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
+import { namespaces, nodes, persistentVolumeClaims, persistentVolumes, podDisruptionBudgets, pods, storageClasses } from '../client/resources.ts';
+
+export { storageClasses };
 import { DEFAULT_SCHEDULER_NAME, Scheduler, type SchedulerOptions } from './scheduler.ts';
 
 export { Scheduler, DEFAULT_SCHEDULER_NAME } from './scheduler.ts';
 
 /** storage.k8s.io/v1 StorageClasses (client/resources.ts names none yet). */
-export const storageClasses = resource<V1StorageClass>('storage.k8s.io/v1/storageclasses', { model: 'V1StorageClass', kind: 'StorageClass', namespaced: false });
 
 export interface StartSchedulerOptions {
   kubeconfig: string | KubeConfig;

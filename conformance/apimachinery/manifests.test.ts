@@ -53,8 +53,10 @@ const template = (labels: Record<string, string> | undefined, spec: Record<strin
   metadata: { creationTimestamp: null, ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}) }, spec: podSpec(spec),
 });
 
-/** Whether a volume binder has bound this volume or claim (upstream's PV controller does; Capstan runs none yet). */
+/** Whether the PV controller has bound this volume or claim (it may not have yet when the test reads it). */
 const boundByController = (o: Obj) => !!(o.metadata.annotations as Record<string, string> | undefined)?.['pv.kubernetes.io/bound-by-controller'];
+/** Whether the PV controller handed this claim to its class's provisioner. */
+const handedToProvisioner = (o: Obj) => !!(o.metadata.annotations as Record<string, string> | undefined)?.['volume.kubernetes.io/storage-provisioner'];
 
 interface Expected {
   /** The whole object as upstream's -o yaml prints it, less view()'s fields. */
@@ -644,7 +646,14 @@ function expectations(ipRange: RegExp): Record<string, Expected> {
         },
       }, {
         ...(raw.metadata.finalizers ? { finalizers: ['kubernetes.io/pvc-protection'] } : {}),
-        ...(boundByController(raw) ? { annotations: { 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' } } : {}),
+        ...(boundByController(raw) || handedToProvisioner(raw) ? {
+          annotations: {
+            ...(boundByController(raw) ? { 'pv.kubernetes.io/bind-completed': 'yes', 'pv.kubernetes.io/bound-by-controller': 'yes' } : {}),
+            // A sync that ran before the volume was Available hands the claim to its class's
+            // provisioner, as upstream's PV controller does; the annotations stay after the bind.
+            ...(handedToProvisioner(raw) ? { 'volume.kubernetes.io/storage-provisioner': 'csi.example.com', 'volume.beta.kubernetes.io/storage-provisioner': 'csi.example.com' } : {}),
+          },
+        } : {}),
       }),
     },
     'VolumeAttachment csi-reports-archive-storage-node-1': {

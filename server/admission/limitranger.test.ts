@@ -28,7 +28,7 @@ const createPod = (ns: string, name: string, spec: object) => api().post(`/api/v
 
 describe('LimitRanger', () => {
   it('runs in the default chain, after NamespaceLifecycle (ServiceAccount is off unless enabled)', () => {
-    expect(srv.api.admission.plugins).toEqual(['NamespaceLifecycle', 'LimitRanger', 'NodeRestriction', 'PodSecurity', 'ResourceQuota']);
+    expect(srv.api.admission.plugins).toEqual(['NamespaceLifecycle', 'LimitRanger', 'NodeRestriction', 'PodSecurity', 'DefaultStorageClass', 'StorageObjectInUseProtection', 'ResourceQuota']);
   });
 
   it('fills in default requests and limits and says so in kubernetes.io/limit-ranger', async () => {

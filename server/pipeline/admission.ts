@@ -1,16 +1,19 @@
 // Admission: the built-in plugins that run after authorization and before the registry writes,
 // in upstream's order (kube-apiserver's ordered plugin list): NamespaceLifecycle, LimitRanger,
-// ServiceAccount, NodeRestriction, PodSecurity, ResourceQuota. As upstream, every plugin's
-// mutating step (admit) runs before any plugin's validating step (validate). Priority and
-// DefaultTolerationSeconds belong to pods and run in the registry (server/apis/core/v1/podadmission.ts).
+// ServiceAccount, NodeRestriction, PodSecurity, DefaultStorageClass, StorageObjectInUseProtection,
+// ResourceQuota. As upstream, every plugin's mutating step (admit) runs before any plugin's
+// validating step (validate). Priority and DefaultTolerationSeconds belong to pods and run in the registry
+// (server/apis/core/v1/podadmission.ts).
 import * as errors from '../../machinery/errors.ts';
 import type { KubeObject, RequestUser } from '../apis/types.ts';
 import type { GenericRegistry } from '../registry/generic.ts';
 import { limitRanger } from '../admission/limitranger.ts';
 import { serviceAccount, type ServiceAccountOptions } from '../admission/serviceaccount.ts';
 import { nodeRestriction } from '../admission/noderestriction.ts';
+import { defaultStorageClassAdmission } from '../admission/defaultstorageclass.ts';
 import { podSecurity } from '../admission/podsecurity/index.ts';
 import { resourceQuota } from '../admission/resourcequota.ts';
+import { storageObjectInUseProtection } from '../admission/storageobjectinuseprotection.ts';
 
 export type Operation = 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
 
@@ -112,7 +115,10 @@ export function namespaceLifecycle(getNamespace: (name: string) => Promise<KubeO
 }
 
 /** The built-in plugins Capstan serves, in upstream's order. */
-export const ADMISSION_PLUGINS = ['NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'ResourceQuota'] as const;
+export const ADMISSION_PLUGINS = [
+  'NamespaceLifecycle', 'LimitRanger', 'ServiceAccount', 'NodeRestriction', 'PodSecurity', 'DefaultStorageClass', 'StorageObjectInUseProtection',
+  'ResourceQuota',
+] as const;
 export type AdmissionPluginName = (typeof ADMISSION_PLUGINS)[number];
 
 /**
@@ -142,6 +148,8 @@ export function builtinAdmission(deps: { getNamespace: (name: string) => Promise
     ServiceAccount: () => serviceAccount(opts.serviceAccount),
     NodeRestriction: () => nodeRestriction(),
     PodSecurity: () => podSecurity(),
+    DefaultStorageClass: () => defaultStorageClassAdmission(),
+    StorageObjectInUseProtection: () => storageObjectInUseProtection(),
     ResourceQuota: () => resourceQuota(),
   };
   return newAdmission(ADMISSION_PLUGINS.filter(on).map((n) => byName[n]()));

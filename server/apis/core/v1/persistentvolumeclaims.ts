@@ -45,13 +45,32 @@ export function validateClaimSpec(s: PVCSpec | undefined, p: FieldPath): FieldEr
   return errs;
 }
 
+const BETA_STORAGE_CLASS_ANNOTATION = 'volume.beta.kubernetes.io/storage-class';
+
+/**
+ * Upstream's validateStorageClassUpgradeFromNil / FromAnnotation: a claim with no class may be
+ * given one once (the PV controller's retroactive default class, GA in 1.28), and a claim whose
+ * class is in the beta annotation may move it into the field.
+ */
+function storageClassUpgraded(pvc: PersistentVolumeClaim, old: PersistentVolumeClaim): boolean {
+  const oldClass = old.spec?.storageClassName;
+  const newClass = pvc.spec?.storageClassName;
+  if (oldClass != null || newClass == null) return false;
+  const oldAnnotation = old.metadata?.annotations?.[BETA_STORAGE_CLASS_ANNOTATION];
+  if (oldAnnotation === undefined) return true;
+  const newAnnotation = pvc.metadata?.annotations?.[BETA_STORAGE_CLASS_ANNOTATION];
+  return (newAnnotation === undefined || newAnnotation === oldAnnotation) && newClass === oldAnnotation;
+}
+
 function validateUpdate(pvc: PersistentVolumeClaim, old: PersistentVolumeClaim): FieldError[] {
   // Upstream compares the specs with requests and volumeAttributesClassName taken from the old
   // claim (and volumeName allowed to be set once); its message also carries a diff.
+  const upgraded = storageClassUpgraded(pvc, old);
   const strip = (s: PVCSpec | undefined, volumeName: string | undefined) => {
     const c = structuredClone(s ?? {});
     delete c.volumeAttributesClassName;
     if (c.resources) delete c.resources.requests;
+    if (upgraded) delete c.storageClassName;
     c.volumeName = volumeName;
     return c;
   };
