@@ -18,6 +18,7 @@ import { defaultControllers, startControllerManager } from '../controllers/index
 import { localProvisioner } from '../controllers/localprovisioner.ts';
 import { serviceAccountTokensController } from '../controllers/serviceaccounttokens.ts';
 import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index.ts';
+import { startKubeletServer } from '../kubelet/server.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { COMPONENT_USERS, LOCAL_PROVISIONER_IDENTITY, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
@@ -50,6 +51,8 @@ Flags:
   --kubeconfig FILE     the cluster to run against (controller-manager, scheduler, kubelet)
   --node-name NAME      the Node this kubelet registers (kubelet; default: the host name)
   --pod-cidr CIDR       the pod addresses of this node (kubelet; default 10.244.0.0/24)
+  --root-dir DIR        where the kubelet keeps pod volumes (kubelet; default /var/lib/capstan/kubelet/<node>)
+  --kubelet-port PORT   the kubelet API's port for logs/exec/port-forward (kubelet; default 10250, 0: any)
   --runtime NAME        the container runtime (kubelet): docker, or fake (simulated; the default)
   --cluster-dns IP      the kube-dns Service's address pods resolve through (kubelet, proxy; default
                         10.96.0.10)
@@ -94,6 +97,8 @@ async function main(): Promise<void> {
       'use-service-account-credentials': { type: 'boolean', default: false },
       'node-name': { type: 'string' },
       'pod-cidr': { type: 'string' },
+      'root-dir': { type: 'string' },
+      'kubelet-port': { type: 'string', default: '10250' },
       runtime: { type: 'string', default: 'fake' },
       'token-auth-file': { type: 'string' },
       'max-requests-inflight': { type: 'string', default: '400' },
@@ -131,18 +136,36 @@ async function main(): Promise<void> {
       process.stderr.write(`capstan kubelet: unknown runtime ${JSON.stringify(values.runtime)} (docker or fake)\n`);
       process.exit(2);
     }
+    const kubeletPort = Number(values['kubelet-port']);
+    if (!Number.isInteger(kubeletPort) || kubeletPort < 0 || kubeletPort > 65535) {
+      process.stderr.write(`capstan kubelet: --kubelet-port wants a port number, not ${JSON.stringify(values['kubelet-port'])}\n`);
+      process.exit(2);
+    }
     const ac = new AbortController();
     const nodeName = values['node-name'] ?? hostname();
+    // Upstream's --root-dir (default /var/lib/kubelet): pod volumes, termination messages, /etc/hosts.
+    const rootDir = path.resolve(values['root-dir'] ?? path.join('/var/lib/capstan/kubelet', nodeName));
+    mkdirSync(rootDir, { recursive: true });
     const runtime = values.runtime === 'docker'
-      ? await dockerRuntimeFor({ nodeName, podCIDR: values['pod-cidr'], log }).catch((e: Error) => { process.stderr.write(`capstan kubelet: ${e.message}\n`); process.exit(1); })
+      ? await dockerRuntimeFor({ nodeName, podCIDR: values['pod-cidr'], stateDir: path.join(rootDir, 'runtime'), log })
+        .catch((e: Error) => { process.stderr.write(`capstan kubelet: ${e.message}\n`); process.exit(1); })
       : new FakeRuntime();
-    const kubelet = startKubelet({
-      kubeconfig: values.kubeconfig, nodeName, runtime, signal: ac.signal, log,
+    // The kubelet's own API (logs, exec, attach, port-forward) for the API server to call; the
+    // Node reports its port in daemonEndpoints. It reads pods from the kubelet's own watch.
+    const rest = new RestClient(loadKubeConfig(values.kubeconfig), { userAgent: 'capstan-kubelet' });
+    let kubelet: ReturnType<typeof startKubelet> | undefined;
+    const server = await startKubeletServer({
+      nodeName, runtime, rest, port: kubeletPort, log, getPod: async (namespace, name) => kubelet?.pod?.(nodeName, namespace, name),
+    }).catch((e: Error) => { process.stderr.write(`capstan kubelet: the kubelet API cannot listen on port ${kubeletPort}: ${e.message}\n`); process.exit(1); });
+    kubelet = startKubelet({
+      kubeconfig: values.kubeconfig, nodeName, runtime, signal: ac.signal, log, rootDir, kubeletPort: server.port,
       ...(values['pod-cidr'] ? { podCIDR: values['pod-cidr'] } : {}),
       clusterDNS: [values['cluster-dns'] ?? DEFAULT_CLUSTER_DNS], clusterDomain: values['cluster-domain'],
     });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
     await kubelet.done;
+    await server.close();
+    rest.close();
     process.exit(0);
   }
   const proxyMode = values['proxy-mode'];

@@ -52,7 +52,8 @@ function writeNodeKubeconfig(): string {
 
 function startKubelet(): { proc: ChildProcess; log(): string } {
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), 'kubelet',
-    '--kubeconfig', kubeletKubeconfig, '--node-name', NODE, '--runtime', 'docker'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    '--kubeconfig', kubeletKubeconfig, '--node-name', NODE, '--runtime', 'docker', '--root-dir', path.join(workDir, 'kubelet'), '--kubelet-port', '0'],
+  { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const append = (d: Buffer) => { log = (log + d.toString()).slice(-200_000); };
   proc.stdout!.on('data', append);
@@ -106,7 +107,6 @@ afterAll(async () => {
   // Whatever this run's kubelet left behind (a failed test): its containers, by its unique owner label.
   const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=dev.capstan.kubelet=${NODE}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   if (left.length > 0) execFileSync('docker', ['rm', '-f', ...left], { stdio: 'ignore' });
-  rmSync(path.join(tmpdir(), 'capstan-docker', NODE), { recursive: true, force: true });
   rmSync(workDir, { recursive: true, force: true });
 }, 150_000);
 
@@ -154,6 +154,8 @@ describe('Node: a kubelet restart', () => {
         }
         await new Promise((r) => setTimeout(r, 500));
       }
+      // The restarted kubelet's own API serves the API server's exec and logs for a pod it adopted.
+      expect((await kubectlOk(sys, ['exec', '-n', NS, 'steady', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace'])).trim()).toBe(NS);
       // The pod without probes never left Ready.
       const seen = readiness.lines().map((l) => l.line.trim());
       expect(seen.length).toBeGreaterThan(0);
