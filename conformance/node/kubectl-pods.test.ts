@@ -11,36 +11,27 @@ import type { System } from '../harness/system.ts';
 import { kubectl, kubectlOk } from '../harness/kubectl.ts';
 import { eventually } from '../../test/eventually.ts';
 import {
-  apply, busyboxPod, containerStatus, createNamespace, deleteNamespaces, getPod, spawnKubectl, startDockerSystem, waitReady,
+  apply, busyboxPod, containerStatus, getPod, spawnKubectl, waitReady,
 } from './pods.ts';
+import { useDockerSystem } from '../harness/pods.ts';
 
 /** A container that idles and leaves promptly on SIGTERM (sh as PID 1 has no default handler). */
 const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
 
+const cluster = useDockerSystem(1);
+const namespace = cluster.namespace;
 let sys: System;
-const namespaces = new Set<string>();
 let scratch: string;
-
-/** A fresh namespace for one test, deleted with the others in afterAll. */
-async function namespace(name: string): Promise<string> {
-  namespaces.add(name);
-  await createNamespace(sys, name);
-  return name;
-}
 
 const waitPhase = (ns: string, name: string, phase: string) =>
   kubectlOk(sys, ['wait', `--for=jsonpath={.status.phase}=${phase}`, `pod/${name}`, '-n', ns, '--timeout=90s'], { timeoutMs: 100_000 });
 
-beforeAll(async () => {
+beforeAll(() => {
+  sys = cluster.sys();
   scratch = mkdtempSync(path.join(tmpdir(), 'capstan-node-cp-'));
-  sys = await startDockerSystem(1);
-}, 180_000);
+});
 
-afterAll(async () => {
-  await deleteNamespaces(sys, namespaces);
-  await sys?.stop();
-  rmSync(scratch, { recursive: true, force: true });
-}, 150_000);
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('Pods: kubectl run, logs and exec', () => {
   it('runs a busybox pod with kubectl run to Running, and kubectl logs prints its line', async () => {

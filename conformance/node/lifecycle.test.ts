@@ -11,21 +11,17 @@ import type { System } from '../harness/system.ts';
 import { kubectl, kubectlOk } from '../harness/kubectl.ts';
 import { eventually } from '../../test/eventually.ts';
 import {
-  apply, busyboxPod, conditionOf, containerStatus, createNamespace, deleteNamespaces, getPod, podEventually, startDockerSystem, waitReady, watchPod,
+  apply, busyboxPod, conditionOf, containerStatus, getPod, podEventually, waitReady, watchPod,
 } from './pods.ts';
+import { useDockerSystem } from '../harness/pods.ts';
 
 /** A container that idles and leaves promptly on SIGTERM (sh as PID 1 has no default handler). */
 const IDLE = 'trap "exit 0" TERM; while true; do sleep 1; done';
 
+const cluster = useDockerSystem(1);
+const namespace = cluster.namespace;
 let sys: System;
-const namespaces = new Set<string>();
 let hostDir: string;
-
-async function namespace(name: string): Promise<string> {
-  namespaces.add(name);
-  await createNamespace(sys, name);
-  return name;
-}
 
 interface EventJson { reason: string; message: string; type: string; involvedObject: { name: string }; source?: { component?: string } }
 
@@ -41,17 +37,13 @@ async function timedDelete(ns: string, name: string, graceSeconds: number): Prom
   return (Date.now() - started) / 1000;
 }
 
-beforeAll(async () => {
+beforeAll(() => {
+  sys = cluster.sys();
   // A host directory the pods' preStop hooks write to through a hostPath volume (the engine runs here).
   hostDir = mkdtempSync(path.join(tmpdir(), 'capstan-node-lifecycle-'));
-  sys = await startDockerSystem(1);
-}, 180_000);
+});
 
-afterAll(async () => {
-  await deleteNamespaces(sys, namespaces);
-  await sys?.stop();
-  rmSync(hostDir, { recursive: true, force: true });
-}, 150_000);
+afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 
 describe.concurrent('Node: restarts, probes, jobs, deletion and images', () => {
   it('backs a crashing container off in CrashLoopBackOff, waiting longer before each restart', async ({ expect }) => {

@@ -1,19 +1,12 @@
 // What the node conformance files share: a system with Docker nodes, objects applied and pods read
 // back through the real kubectl, namespaces emptied before the system stops (so the kubelets remove
 // their containers), and long-lived kubectl children (logs -f) whose output a test reads as it comes.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { startSystem, type System, type SystemOptions } from '../harness/system.ts';
-import { kubectl, kubectlOk } from '../harness/kubectl.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { System } from '../harness/system.ts';
+import { kubectlOk } from '../harness/kubectl.ts';
 import { eventually } from '../../test/eventually.ts';
 
-export const root = path.resolve(import.meta.dirname, '..', '..');
-
-/** The Docker engine and the local busybox images (scripts/ensure-docker.sh), then `capstan up`. */
-export async function startDockerSystem(nodes: number, opts: SystemOptions = {}): Promise<System> {
-  execFileSync(path.join(root, 'scripts', 'ensure-docker.sh'), { stdio: 'inherit' });
-  return startSystem({ ...opts, extraArgs: ['--nodes', String(nodes), ...(opts.extraArgs ?? [])] });
-}
+export { createNamespace, deleteNamespaces, root, startDockerSystem } from '../harness/pods.ts';
 
 /** A pod as `kubectl get -o json` prints it: only what these tests read (times are RFC 3339 strings). */
 export interface PodJson {
@@ -44,10 +37,6 @@ export interface ContainerStatusJson {
 }
 
 export const apply = (sys: System, obj: unknown) => kubectlOk(sys, ['apply', '-f', '-'], { input: JSON.stringify(obj) });
-
-export async function createNamespace(sys: System, ns: string): Promise<void> {
-  await kubectlOk(sys, ['create', 'namespace', ns]);
-}
 
 export async function getPod(sys: System, ns: string, name: string): Promise<PodJson> {
   return JSON.parse(await kubectlOk(sys, ['get', 'pod', name, '-n', ns, '-o', 'json'])) as PodJson;
@@ -81,19 +70,6 @@ export function busyboxPod(ns: string, name: string, script: string, extra: Reco
       containers: [{ name: 'main', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sh', '-c', script], ...container }],
     },
   };
-}
-
-/**
- * Deletes the namespaces with everything in them, pods with a short grace period first, so that
- * the kubelets stop and remove their containers before the system stops. Never throws: it runs in
- * afterAll, where the system's stop must still happen.
- */
-export async function deleteNamespaces(sys: System | undefined, namespaces: Iterable<string>): Promise<void> {
-  if (!sys) return;
-  const all = [...namespaces];
-  if (all.length === 0) return;
-  await Promise.all(all.map((ns) => kubectl(sys, ['delete', 'pods', '--all', '-n', ns, '--grace-period=1', '--wait=false']).catch(() => undefined)));
-  await kubectl(sys, ['delete', 'namespace', ...all, '--wait=true', '--timeout=90s'], { timeoutMs: 100_000 }).catch(() => undefined);
 }
 
 /** A long-running kubectl (logs -f, port-forward) whose stdout is collected as it arrives. */

@@ -2,34 +2,20 @@
 // kubectl as upstream's sig-storage "ConfigMap" and "Secrets" tests do: a pod prints what it sees
 // in its volumes and the test reads `kubectl logs`, or a running pod is asked with `kubectl exec`
 // while the objects change. Several of upstream's tests share one pod here (one volume each).
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startSystem, type System } from '../harness/system.ts';
+import { describe, it, expect, beforeAll } from 'vitest';
+import type { System } from '../harness/system.ts';
+import { useDockerSystem } from '../harness/pods.ts';
 import { kubectlOk } from '../harness/kubectl.ts';
 import {
-  content, create, createNamespace, deleteNamespaces, eventMessages, exec, execUntil, expectLines, group, missing, mode, runToCompletion, shell, SHOW, startPod,
+  content, create, eventMessages, exec, execUntil, expectLines, group, missing, mode, runToCompletion, shell, SHOW, startPod,
   waitForPhase, type Obj,
 } from './volumepods.ts';
 import { eventually } from '../../test/eventually.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+const cluster = useDockerSystem(1);
+const namespace = cluster.namespace;
 let sys: System;
-const namespaces: string[] = [];
-
-beforeAll(async () => {
-  execFileSync(path.join(root, 'scripts', 'ensure-docker.sh'), { stdio: 'inherit' });
-  sys = await startSystem({ extraArgs: ['--nodes', '1'] });
-}, 180_000);
-afterAll(async () => {
-  await deleteNamespaces(sys, namespaces);
-  await sys?.stop();
-}, 120_000);
-
-async function namespace(name: string): Promise<string> {
-  namespaces.push(name);
-  return createNamespace(sys, name);
-}
+beforeAll(() => { sys = cluster.sys(); });
 
 /** upstream's newConfigMap / secretForTest data. */
 const DATA = { 'data-1': 'value-1', 'data-2': 'value-2', 'data-3': 'value-3' };

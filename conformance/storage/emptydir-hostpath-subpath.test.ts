@@ -2,38 +2,25 @@
 // kubectl, as upstream's sig-storage "EmptyDir volumes", "HostPath" and "Subpath" tests and the
 // "Variable Expansion" subPathExpr test check them: pods print what they see for `kubectl logs`,
 // or are read with `kubectl exec` while they run.
-import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startSystem, type System } from '../harness/system.ts';
+import type { System } from '../harness/system.ts';
+import { useDockerSystem } from '../harness/pods.ts';
 import { kubectlOk } from '../harness/kubectl.ts';
 import { eventually } from '../../test/eventually.ts';
 import {
-  content, create, createNamespace, deleteNamespaces, eventMessages, exec, execUntil, expectLines, mode, runToCompletion, shell, startPod,
+  content, create, eventMessages, exec, execUntil, expectLines, mode, runToCompletion, shell, startPod,
 } from './volumepods.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+const cluster = useDockerSystem(1);
+const namespace = cluster.namespace;
 let sys: System;
-const namespaces: string[] = [];
 /** The node's directory behind the hostPath volume: this machine is the node. */
 const hostDir = mkdtempSync(path.join(tmpdir(), 'capstan-hostpath-'));
-
-beforeAll(async () => {
-  execFileSync(path.join(root, 'scripts', 'ensure-docker.sh'), { stdio: 'inherit' });
-  sys = await startSystem({ extraArgs: ['--nodes', '1'] });
-}, 180_000);
-afterAll(async () => {
-  await deleteNamespaces(sys, namespaces);
-  await sys?.stop();
-  rmSync(hostDir, { recursive: true, force: true });
-}, 120_000);
-
-async function namespace(name: string): Promise<string> {
-  namespaces.push(name);
-  return createNamespace(sys, name);
-}
+beforeAll(() => { sys = cluster.sys(); });
+afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 
 describe('emptyDir volumes', () => {
   let logs: Record<string, string> = {};

@@ -3,33 +3,19 @@
 // downwardAPI / combined" tests and the projected service-account token check them: a pod prints
 // its volumes for `kubectl logs`, and a running pod is read with `kubectl exec` while its labels,
 // annotations and sources change.
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { startSystem, type System } from '../harness/system.ts';
+import { describe, it, expect, beforeAll } from 'vitest';
+import type { System } from '../harness/system.ts';
+import { useDockerSystem } from '../harness/pods.ts';
 import { kubectlOk } from '../harness/kubectl.ts';
 import {
-  content, create, createNamespace, deleteNamespaces, execUntil, expectLines, getJson, group, missing, mode, runToCompletion, shell, SHOW, startPod,
+  content, create, execUntil, expectLines, getJson, group, missing, mode, runToCompletion, shell, SHOW, startPod,
   type Obj,
 } from './volumepods.ts';
 
-const root = path.resolve(import.meta.dirname, '..', '..');
+const cluster = useDockerSystem(1);
+const namespace = cluster.namespace;
 let sys: System;
-const namespaces: string[] = [];
-
-beforeAll(async () => {
-  execFileSync(path.join(root, 'scripts', 'ensure-docker.sh'), { stdio: 'inherit' });
-  sys = await startSystem({ extraArgs: ['--nodes', '1'] });
-}, 180_000);
-afterAll(async () => {
-  await deleteNamespaces(sys, namespaces);
-  await sys?.stop();
-}, 120_000);
-
-async function namespace(name: string): Promise<string> {
-  namespaces.push(name);
-  return createNamespace(sys, name);
-}
+beforeAll(() => { sys = cluster.sys(); });
 
 const DATA = { 'data-1': 'value-1', 'data-2': 'value-2', 'data-3': 'value-3' };
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -10,18 +10,7 @@ import { eventually } from '../../test/eventually.ts';
 /** Kubernetes objects as plain JSON (what kubectl sends). */
 export type Obj = Record<string, unknown>;
 
-/** Creates a namespace and waits for its `default` ServiceAccount, which pods need (upstream's framework waits too). */
-export async function createNamespace(sys: System, name: string): Promise<string> {
-  await kubectlOk(sys, ['create', 'namespace', name]);
-  await eventually(async () => (await kubectl(sys, ['get', 'serviceaccount', 'default', '-n', name, '-o', 'name'])).code === 0, { timeoutMs: 30_000, intervalMs: 200, what: `serviceaccount default in ${name}` });
-  return name;
-}
-
-/** Deletes namespaces and waits, so that the kubelet removes their containers before the system stops. */
-export async function deleteNamespaces(sys: System | undefined, names: string[]): Promise<void> {
-  if (!sys || names.length === 0) return;
-  await kubectl(sys, ['delete', 'namespace', ...names, '--wait=true', '--timeout=60s', '--ignore-not-found']).catch(() => undefined);
-}
+export { createNamespace, deleteNamespaces } from '../harness/pods.ts';
 
 /**
  * `kubectl create -f -` of one object or several, as a stream of JSON documents. (Not as a
