@@ -30,7 +30,8 @@ import { JWKS_PATH, OPENID_CONFIG_PATH, openIDDiscovery } from './auth/oidc.ts';
 import { impersonate, PlainTextError } from './auth/impersonation.ts';
 import { newAuthorizer, type Authorizer } from './pipeline/authz.ts';
 import { builtinAdmission, type Admission, type AdmissionOptions } from './pipeline/admission.ts';
-import { openapiV2, openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
+import { openapiV3Root, openapiV3Group } from './openapi/openapi.ts';
+import { OpenAPIV2Service } from './openapi/v2handler.ts';
 import { KUBERNETES_VERSION } from '../machinery/version.ts';
 import { CRDController } from './crd/controller.ts';
 import { stopCachers } from './registry/cacher.ts';
@@ -264,7 +265,8 @@ export class ApiServer implements ResourceCatalog {
     }
     app.get(['/api', '/api/'], (req, res) => this.discoveryRoot(req, res, true));
     app.get(['/apis', '/apis/'], (req, res) => this.discoveryRoot(req, res, false));
-    app.get('/openapi/v2', (_req, res) => writeObject(res, 200, openapiV2(this)));
+    const openapiV2Service = new OpenAPIV2Service(this, this.log);
+    app.get('/openapi/v2', (req, res) => openapiV2Service.serve(req, res));
     app.get('/openapi/v3', (_req, res) => writeObject(res, 200, openapiV3Root(this)));
     app.get('/openapi/v3/*path', (req, res) => {
       const doc = openapiV3Group(this, req.path.slice('/openapi/v3/'.length));

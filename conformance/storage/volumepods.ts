@@ -12,11 +12,7 @@ export type Obj = Record<string, unknown>;
 
 export { createNamespace, deleteNamespaces } from '../harness/pods.ts';
 
-/**
- * `kubectl create -f -` of one object or several, as a stream of JSON documents. (Not as a
- * `kind: List`: kubectl validates a List against OpenAPI v2 in protobuf, which Capstan's
- * /openapi/v2 does not serve yet.)
- */
+/** `kubectl create -f -` of one object or several, as a stream of JSON documents. */
 export async function create(sys: System, ...objs: Obj[]): Promise<void> {
   await kubectlOk(sys, ['create', '-f', '-'], { input: objs.map((o) => JSON.stringify(o)).join('\n') });
 }

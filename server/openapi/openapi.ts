@@ -1,6 +1,7 @@
 // OpenAPI v2 and v3, derived from the resource list and the built-in types' structure
 // (server/schema/models.ts). kubectl reads them for `explain`, for client-side validation and to
 // learn that the server does field validation (the `fieldValidation` parameter on writes).
+import { crdSchemaForOpenAPIV2 } from './crdv2.ts';
 import { createHash } from 'node:crypto';
 import { groupVersion, type AnyResource } from '../apis/types.ts';
 import type { ResourceCatalog } from '../discovery/discovery.ts';
@@ -62,7 +63,8 @@ class SchemaBuilder {
     const pkg = packageOf(r);
     if (r.customResource) {
       const name = `${r.group.split('.').reverse().join('.')}.${r.version}.${r.kind}`;
-      const schema = structuredClone(r.customResource.schema) as Schema;
+      // OpenAPI v2 cannot say all that a structural schema says: upstream converts it first (ToStructuralOpenAPIV2).
+      const schema = (this.refPrefix === '#/definitions/' ? crdSchemaForOpenAPIV2(r.customResource.schema) : structuredClone(r.customResource.schema)) as Schema;
       const props = ((schema.properties ??= {}) as Record<string, Schema>);
       props.apiVersion ??= { type: 'string' };
       props.kind ??= { type: 'string' };
