@@ -12,7 +12,7 @@
 //  2. 30 pods on the node at steady state for 20 s: the kubelet's CPU and RSS.
 // Goal from the issue: p99 ≤ 2 s (upstream's SLO is 5 s). Figures only: nothing asserts. Every
 // container is removed at the end, whatever happened. Knobs: CAPSTAN_BENCH_KUBELET_PODS, _WAVE,
-// _SINGLE_PODS, _STEADY_PODS, _STEADY_SECONDS; _TRACE=1 prints the kubelet's Docker API calls by
+// _SINGLE_PODS, _STEADY_PODS, _STEADY_SECONDS; _PROF=DIR writes the kubelet's CPU profile there; _TRACE=1 prints the kubelet's Docker API calls by
 // endpoint.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -136,7 +136,7 @@ class PodTimes {
 
 /** The kubelet in its own process; resolves once its node is registered (it prints "ready"). */
 function startKubeletChild(cfg: ChildConfig, log: (l: string) => void): { child: ChildProcess; ready: Promise<void>; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'lib', 'kubeletchild.ts'), JSON.stringify(cfg)], {
+  const child = spawn(process.execPath, [...(process.env.CAPSTAN_BENCH_KUBELET_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.CAPSTAN_BENCH_KUBELET_PROF] : []), '--import', 'tsx', path.join(import.meta.dirname, 'lib', 'kubeletchild.ts'), JSON.stringify(cfg)], {
     stdio: ['ignore', 'pipe', 'pipe'], cwd: path.resolve(import.meta.dirname, '..'),
   });
   const exited = new Promise<void>((r) => child.once('close', () => r()));

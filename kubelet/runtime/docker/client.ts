@@ -1,6 +1,7 @@
 // The Docker engine client: dockerode, set up the way the runtime needs it — the local engine's
 // socket, an API version settled with the engine on first use, errors that carry the engine's own
 // message — and the two requests dockerode's methods get wrong for us (attach, an unfollowed log).
+import { inspect } from 'node:util';
 import type http from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
 import Docker from 'dockerode';
@@ -90,6 +91,10 @@ function engineMessage(e: EngineAnswer): string {
  */
 export function dockerClient(o: { socketPath?: string; agent?: http.Agent } = {}): Docker {
   const socketPath = o.socketPath ?? DEFAULT_DOCKER_SOCKET;
+  // docker-modem logs every request's options with util.inspect(…, { showHidden: true, depth:
+  // null }) even when its debug output is off: through the agent that walks every socket it
+  // holds, milliseconds of CPU per request. The agent inspects as its name instead.
+  if (o.agent) Object.defineProperty(o.agent, inspect.custom, { value: () => 'http.Agent', configurable: true });
   // docker-modem fills in host, protocol and TLS files from DOCKER_HOST; the socket wins here.
   // It takes an agent, which @types/dockerode 4 does not list.
   const options = (version?: string): Docker.DockerOptions =>
