@@ -91,6 +91,15 @@ describe('two API servers in one process with their own service networks', () =>
     }
   });
 
+  // First, as at an API server's start: b's /28 has no low band kept from random allocation, so a
+  // Service made before it could draw .1 (1 run in 14).
+  it('give the kubernetes Service the first address of their range', async () => {
+    await a.api.reconcileKubernetesService('192.0.2.10', 6443);
+    await b.api.reconcileKubernetesService('192.0.2.11', 6443);
+    expect((await a.r().get(`${SERVICES}/kubernetes`).expect(200)).body.spec.clusterIPs).toEqual(['10.203.1.1']);
+    expect((await b.r().get(`${SERVICES}/kubernetes`).expect(200)).body.spec.clusterIPs).toEqual(['10.203.2.1']);
+  });
+
   it('allocate cluster IPs and node ports from their own ranges', async () => {
     const one = await a.r().post(SERVICES).send(svc('web', { type: 'NodePort' })).expect(201);
     const two = await b.r().post(SERVICES).send(svc('web', { type: 'NodePort' })).expect(201);
@@ -113,13 +122,6 @@ describe('two API servers in one process with their own service networks', () =>
     expect(port.body.message).toBe('Service "np" is invalid: spec.ports[0].nodePort: Invalid value: 31100: '
       + 'provided port is not in the valid range. The range of valid ports is 31200-31209');
     await a.r().post(SERVICES).send(svc('np', { type: 'NodePort', ports: [{ port: 80, nodePort: 31100 }] })).expect(201);
-  });
-
-  it('give the kubernetes Service the first address of their range', async () => {
-    await a.api.reconcileKubernetesService('192.0.2.10', 6443);
-    await b.api.reconcileKubernetesService('192.0.2.11', 6443);
-    expect((await a.r().get(`${SERVICES}/kubernetes`).expect(200)).body.spec.clusterIPs).toEqual(['10.203.1.1']);
-    expect((await b.r().get(`${SERVICES}/kubernetes`).expect(200)).body.spec.clusterIPs).toEqual(['10.203.2.1']);
   });
 });
 
