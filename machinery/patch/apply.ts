@@ -18,9 +18,31 @@ import type { PatchSchema } from './strategic.ts';
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-/** A set of field paths; each path is a member, whether or not it has members below it. */
+/**
+ * The key of a path in a FieldSet: its elements joined by NUL, so the key of a prefix is a
+ * prefix of the key. An element holding a NUL itself (a field name may hold any character)
+ * would let two paths share such a key: those paths are keyed by their JSON, which holds no
+ * raw NUL and starts with "[" where a joined key starts with the element's letter.
+ */
+function pathKey(path: FieldPath): string {
+  for (const pe of path) if (pe.includes('\u0000')) return JSON.stringify(path);
+  return path.join('\u0000');
+}
+
+/** pathKey of `path` extended by `pe`, from pathKey of `path`, without rejoining it. */
+function childKey(parentKey: string, path: FieldPath, pe: PathElement): string {
+  if (parentKey.startsWith('[') || pe.includes('\u0000')) return pathKey([...path, pe]);
+  return path.length === 0 ? pe : `${parentKey}\u0000${pe}`;
+}
+
+/**
+ * A set of field paths; each path is a member, whether or not it has members below it.
+ * Paths are shared, never copied: a path put in a set must not change afterwards.
+ */
 export class FieldSet {
   private readonly paths = new Map<string, FieldPath>();
+  /** Keys of every proper prefix of a member, built when first asked for. */
+  private prefixes: Set<string> | undefined;
 
   static of(paths: Iterable<FieldPath>): FieldSet {
     const s = new FieldSet();
@@ -29,11 +51,43 @@ export class FieldSet {
   }
 
   insert(path: FieldPath): void {
-    this.paths.set(JSON.stringify(path), [...path]);
+    this.insertKeyed(pathKey(path), path);
+  }
+
+  /** Inserts `path` under a key the caller built as pathKey would (see childKey). */
+  insertKeyed(key: string, path: FieldPath): void {
+    this.paths.set(key, path);
+    this.prefixes = undefined;
   }
 
   has(path: FieldPath): boolean {
-    return this.paths.has(JSON.stringify(path));
+    return this.paths.has(pathKey(path));
+  }
+
+  /** has() by the path's key (as filter() hands it over). */
+  hasKey(key: string): boolean {
+    return this.paths.has(key);
+  }
+
+  /** Whether some member lies strictly below `path`. */
+  hasDescendant(path: FieldPath): boolean {
+    return this.hasDescendantKey(pathKey(path));
+  }
+
+  /** hasDescendant() by the path's key. */
+  hasDescendantKey(key: string): boolean {
+    if (!this.prefixes) {
+      const prefixes = new Set<string>();
+      for (const [key, p] of this.paths) {
+        if (key.startsWith('[')) {
+          for (let i = 1; i < p.length; i++) prefixes.add(pathKey(p.slice(0, i)));
+          continue;
+        }
+        for (let i = key.indexOf('\u0000'); i >= 0; i = key.indexOf('\u0000', i + 1)) prefixes.add(key.slice(0, i));
+      }
+      this.prefixes = prefixes;
+    }
+    return this.prefixes.has(key);
   }
 
   get size(): number {
@@ -44,20 +98,36 @@ export class FieldSet {
     yield* this.paths.values();
   }
 
+  /** The members for which `keep` holds (given each member and its key). */
+  filter(keep: (path: FieldPath, key: string) => boolean): FieldSet {
+    const out = new FieldSet();
+    for (const [key, p] of this.paths) if (keep(p, key)) out.paths.set(key, p);
+    return out;
+  }
+
   equals(other: FieldSet): boolean {
-    return this.size === other.size && [...this].every((p) => other.has(p));
+    if (this.size !== other.size) return false;
+    for (const key of this.paths.keys()) if (!other.paths.has(key)) return false;
+    return true;
   }
 
   union(other: FieldSet): FieldSet {
-    return FieldSet.of([...this, ...other]);
+    const out = new FieldSet();
+    for (const [key, p] of this.paths) out.paths.set(key, p);
+    for (const [key, p] of other.paths) out.paths.set(key, p);
+    return out;
   }
 
   difference(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => !other.has(p)));
+    const out = new FieldSet();
+    for (const [key, p] of this.paths) if (!other.paths.has(key)) out.paths.set(key, p);
+    return out;
   }
 
   intersection(other: FieldSet): FieldSet {
-    return FieldSet.of([...this].filter((p) => other.has(p)));
+    const out = new FieldSet();
+    for (const [key, p] of this.paths) if (other.paths.has(key)) out.paths.set(key, p);
+    return out;
   }
 
   /** Paths sorted as structured-merge-diff iterates them (element by element). */
@@ -96,20 +166,22 @@ function collapseLeaves(node: JsonObject): JsonObject {
   return out;
 }
 
+const PATH_ELEMENT = /^[fkvi]:/;
+
 /** Reads a FieldsV1 object; throws PatchError 400 on a malformed one. */
 export function setFromFieldsV1(fields: unknown): FieldSet {
   const set = new FieldSet();
-  const walk = (node: unknown, path: PathElement[]): void => {
+  const walk = (node: unknown, path: PathElement[], key: string): void => {
     if (!isObject(node)) throw new PatchError(400, 'BadRequest', 'error decoding set: expected an object');
     const keys = Object.keys(node);
-    if (path.length > 0 && (keys.length === 0 || keys.includes('.'))) set.insert(path);
+    if (path.length > 0 && (keys.length === 0 || hasOwn(node, '.'))) set.insertKeyed(key, path);
     for (const k of keys) {
       if (k === '.') continue;
-      if (!/^[fkvi]:/.test(k)) throw new PatchError(400, 'BadRequest', `error decoding set: unknown path element ${k}`);
-      walk(node[k], [...path, k]);
+      if (!PATH_ELEMENT.test(k)) throw new PatchError(400, 'BadRequest', `error decoding set: unknown path element ${k}`);
+      walk(node[k], [...path, k], childKey(key, path, k));
     }
   };
-  walk(fields, []);
+  walk(fields, [], '');
   return set;
 }
 
@@ -142,20 +214,20 @@ function fieldPE(name: string): PathElement {
   return `f:${name}`;
 }
 
-function sortedJson(o: JsonObject): string {
-  const sorted: JsonObject = {};
-  for (const k of Object.keys(o).sort()) setOwn(sorted, k, o[k]);
-  return JSON.stringify(sorted);
-}
-
-/** The key of an item of a +listType=map list; absent key fields take the schema's default. */
+/**
+ * The key of an item of a +listType=map list: the JSON of its key fields, sorted by name;
+ * absent key fields take the schema's default.
+ */
 function itemKey(item: unknown, list: PatchSchema): PathElement {
-  const key: JsonObject = {};
-  for (const k of list.listMapKeys ?? []) {
+  const names = list.listMapKeys ?? [];
+  const sortedNames = names.length > 1 ? [...names].sort() : names;
+  let out = '';
+  for (const k of sortedNames) {
     const v = isObject(item) && hasOwn(item, k) ? item[k] : list.listMapKeyDefaults?.[k];
-    if (v !== undefined) setOwn(key, k, v);
+    if (v === undefined) continue;
+    out += `${out ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v)}`;
   }
-  return `k:${sortedJson(key)}`;
+  return `k:{${out}}`;
 }
 
 function fieldOf(schema: PatchSchema | undefined, key: string): { sub: PatchSchema | undefined; declared: boolean } {
@@ -176,37 +248,44 @@ export function fieldSetOf(value: unknown, schema: PatchSchema | undefined): Fie
   return set;
 }
 
-function walkFields(value: unknown, schema: PatchSchema | undefined, path: PathElement[], set: FieldSet, maps?: FieldSet): void {
+function walkFields(value: unknown, schema: PatchSchema | undefined, path: FieldPath, set: FieldSet, maps?: FieldSet, key = ''): void {
   if (isObject(value)) {
     if (schema?.mapType === 'atomic') {
-      set.insert(path);
+      set.insertKeyed(key, path);
       return;
     }
-    if (maps && schema?.kind === 'map' && path.length > 0) maps.insert(path);
+    if (maps && schema?.kind === 'map' && path.length > 0) maps.insertKeyed(key, path);
     for (const k of Object.keys(value)) {
       const v = value[k];
       const { sub, declared } = fieldOf(schema, k);
-      const child = [...path, fieldPE(k)];
-      walkFields(v, sub, child, set, maps);
-      if (v === null || (isObject(v) && Object.keys(v).length === 0) || !declared) set.insert(child);
+      const pe = fieldPE(k);
+      const child = [...path, pe];
+      const ck = childKey(key, path, pe);
+      walkFields(v, sub, child, set, maps, ck);
+      if (v === null || (isObject(v) && Object.keys(v).length === 0) || !declared) set.insertKeyed(ck, child);
     }
     return;
   }
   if (Array.isArray(value)) {
     if (schema?.listType === 'map') {
       for (const item of value) {
-        const child = [...path, itemKey(item, schema)];
-        set.insert(child);
-        walkFields(item, schema.elem, child, set, maps);
+        const pe = itemKey(item, schema);
+        const child = [...path, pe];
+        const ck = childKey(key, path, pe);
+        set.insertKeyed(ck, child);
+        walkFields(item, schema.elem, child, set, maps, ck);
       }
     } else if (schema?.listType === 'set') {
-      for (const item of value) set.insert([...path, `v:${JSON.stringify(item)}`]);
+      for (const item of value) {
+        const pe = `v:${JSON.stringify(item)}`;
+        set.insertKeyed(childKey(key, path, pe), [...path, pe]);
+      }
     } else {
-      set.insert(path);
+      set.insertKeyed(key, path);
     }
     return;
   }
-  if (path.length > 0) set.insert(path);
+  if (path.length > 0) set.insertKeyed(key, path);
 }
 
 /** Fields the field manager never tracks (fieldmanager's stripMeta). */
@@ -226,18 +305,16 @@ const STRIPPED: FieldPath[] = [
 ];
 
 function tracked(set: FieldSet, ignored: readonly FieldPath[]): FieldSet {
-  const drop = [...STRIPPED, ...ignored];
-  const out = FieldSet.of([...set].filter((p) => !drop.some((d) => startsWith(p, d))));
+  const drop = ignored.length > 0 ? [...STRIPPED, ...ignored] : STRIPPED;
+  const out = set.filter((p) => !drop.some((d) => startsWith(p, d)));
   // `f:metadata` alone (left when only stripped fields were under it) is no field of its own.
-  return FieldSet.of([...out].filter((p) => !(p.length === 1 && p[0] === 'f:metadata' && !hasChildren(out, p))));
-}
-
-function hasChildren(set: FieldSet, path: FieldPath): boolean {
-  return [...set].some((p) => p.length > path.length && startsWith(p, path));
+  return out.filter((p, key) => !(p.length === 1 && p[0] === 'f:metadata' && !out.hasDescendantKey(key)));
 }
 
 function startsWith(p: FieldPath, prefix: FieldPath): boolean {
-  return prefix.length <= p.length && prefix.every((pe, i) => p[i] === pe);
+  if (prefix.length > p.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (p[i] !== prefix[i]) return false;
+  return true;
 }
 
 // ---- values at paths ----
@@ -567,7 +644,7 @@ export function applyConfiguration(live: unknown, config: unknown, schema: Patch
 
 /** A dropped path whose descendants someone still specifies is kept (only its leaves go). */
 function leavesOnly(dropped: FieldSet, kept: FieldSet): FieldSet {
-  return FieldSet.of([...dropped].filter((p) => !hasChildren(kept, p)));
+  return dropped.filter((_, key) => !kept.hasDescendantKey(key));
 }
 
 /**
@@ -581,16 +658,25 @@ export function updateManagedFields(
   schema: PatchSchema | undefined,
   opts: Omit<ApplyOptions, 'force'>,
 ): JsonObject {
-  const nextObj = isObject(next) ? cloneJson(next) : {};
-  const prevObj = isObject(prev) ? cloneJson(prev) : {};
+  // Copies down to metadata, which loses managedFields here; the rest is only read, so shared.
+  const nextObj = isObject(next) ? copyToMetadata(next) : {};
+  const prevObj = isObject(prev) ? copyToMetadata(prev) : {};
   const prevMeta = isObject(prevObj.metadata) ? prevObj.metadata : {};
   let owners = decodeManaged(isObject(nextObj.metadata) && nextObj.metadata.managedFields !== undefined ? nextObj.metadata.managedFields : prevMeta.managedFields);
   if (isObject(prevObj.metadata)) delete prevObj.metadata.managedFields;
   if (isObject(nextObj.metadata)) delete nextObj.metadata.managedFields;
 
   const ignored = opts.ignoredFields ?? [];
-  const changed = changedFields(prevObj, nextObj, schema, ignored, true);
-  const removed = tracked(fieldSetOf(prevObj, schema), ignored).difference(tracked(fieldSetOf(nextObj, schema), ignored));
+  const prevSet = tracked(fieldSetOf(prevObj, schema), ignored);
+  const nextMaps = new FieldSet();
+  const nextAll = new FieldSet();
+  walkFields(nextObj, schema, [], nextAll, nextMaps);
+  const nextSet = tracked(nextAll, ignored);
+  // A map-typed field (labels, annotations, …) that `next` adds counts as added itself, which
+  // is why Update entries show `".": {}` under it.
+  const addedMaps = tracked(nextMaps, ignored).filter((p) => valueAt(prevObj, p, schema) === undefined);
+  const changed = changedBetween(prevObj, nextObj, prevSet, nextSet, schema).union(addedMaps);
+  const removed = prevSet.difference(nextSet);
   const me = { manager: opts.manager, operation: 'Update' as const, apiVersion: opts.apiVersion, subresource: opts.subresource };
   let mine = owners.find((o) => sameManager(o.entry, me));
   for (const o of owners) if (o !== mine) o.set = o.set.difference(changed).difference(removed);
@@ -607,33 +693,24 @@ export function updateManagedFields(
   return withManagedFields(nextObj, encodeManaged(owners));
 }
 
-/**
- * Fields of `next` that `prev` lacks or holds with another value (Compare: Added ∪
- * Modified). With `withMaps`, a map-typed field (labels, annotations, …) that `next`
- * adds counts as added itself, which is why Update entries show `".": {}` under it.
- */
-function changedFields(
-  prev: unknown,
-  next: unknown,
-  schema: PatchSchema | undefined,
-  ignored: readonly FieldPath[],
-  withMaps = false,
-): FieldSet {
-  const prevSet = tracked(fieldSetOf(prev, schema), ignored);
-  const nextMaps = new FieldSet();
-  const nextAll = new FieldSet();
-  walkFields(next, schema, [], nextAll, nextMaps);
-  const nextSet = tracked(nextAll, ignored);
-  const out = FieldSet.of(
-    [...nextSet].filter((p) => {
-      if (!prevSet.has(p)) return true;
-      if (hasChildren(nextSet, p)) return false;
-      return !deepEqual(valueAt(prev, p, schema), valueAt(next, p, schema));
-    }),
-  );
-  if (!withMaps) return out;
-  const added = tracked(nextMaps, ignored).sorted().filter((p) => valueAt(prev, p, schema) === undefined);
-  return out.union(FieldSet.of(added));
+/** Fields of `next` that `prev` lacks or holds with another value (Compare: Added ∪ Modified). */
+function changedFields(prev: unknown, next: unknown, schema: PatchSchema | undefined, ignored: readonly FieldPath[]): FieldSet {
+  return changedBetween(prev, next, tracked(fieldSetOf(prev, schema), ignored), tracked(fieldSetOf(next, schema), ignored), schema);
+}
+
+/** changedFields from the two values' tracked field sets. */
+function changedBetween(prev: unknown, next: unknown, prevSet: FieldSet, nextSet: FieldSet, schema: PatchSchema | undefined): FieldSet {
+  return nextSet.filter((p, key) => {
+    if (!prevSet.hasKey(key)) return true;
+    if (nextSet.hasDescendantKey(key)) return false;
+    return !deepEqual(valueAt(prev, p, schema), valueAt(next, p, schema));
+  });
+}
+
+function copyToMetadata(obj: JsonObject): JsonObject {
+  const out = { ...obj };
+  if (isObject(obj.metadata)) setOwn(out, 'metadata', { ...obj.metadata });
+  return out;
 }
 
 function withManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): JsonObject {
