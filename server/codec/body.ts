@@ -298,36 +298,38 @@ function quantitiesAsText(obj: Record<string, unknown>, model: string): void {
 
 const jsonType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'boolean' ? 'bool' : typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : 'object');
 
+const mismatchOf = (what: string, t: TypeRef, path: string, struct: string) =>
+  `cannot unmarshal ${what} into Go struct field ${struct}.${path} of type ${goType(t)}`;
+
 /** The first value whose JSON type its field cannot hold, in Go's words; undefined when all fit. */
 function typeProblem(v: unknown, t: TypeRef, path: string, struct: string): string | undefined {
   if (v === null || v === undefined) return undefined;
-  const mismatch = (what = jsonType(v)) => `cannot unmarshal ${what} into Go struct field ${struct}.${path} of type ${goType(t)}`;
   switch (t.kind) {
     case 'primitive':
-      if (t.type === 'string') return typeof v === 'string' ? undefined : mismatch();
-      if (t.type === 'boolean') return typeof v === 'boolean' ? undefined : mismatch();
-      if (typeof v !== 'number') return mismatch();
-      if (t.type === 'integer' && !Number.isInteger(v)) return mismatch(`number ${v}`);
+      if (t.type === 'string') return typeof v === 'string' ? undefined : mismatchOf(jsonType(v), t, path, struct);
+      if (t.type === 'boolean') return typeof v === 'boolean' ? undefined : mismatchOf(jsonType(v), t, path, struct);
+      if (typeof v !== 'number') return mismatchOf(jsonType(v), t, path, struct);
+      if (t.type === 'integer' && !Number.isInteger(v)) return mismatchOf(`number ${v}`, t, path, struct);
       return undefined;
     case 'intOrString':
       if (typeof v === 'string' || (typeof v === 'number' && Number.isInteger(v))) return undefined;
-      return mismatch();
+      return mismatchOf(jsonType(v), t, path, struct);
     case 'array':
-      if (!Array.isArray(v)) return mismatch();
+      if (!Array.isArray(v)) return mismatchOf(jsonType(v), t, path, struct);
       for (const item of v) {
         const p = typeProblem(item, t.elem, path, struct);
         if (p) return p;
       }
       return undefined;
     case 'map':
-      if (typeof v !== 'object' || Array.isArray(v)) return mismatch();
+      if (typeof v !== 'object' || Array.isArray(v)) return mismatchOf(jsonType(v), t, path, struct);
       for (const item of Object.values(v as Record<string, unknown>)) {
         const p = typeProblem(item, t.elem, path, struct);
         if (p) return p;
       }
       return undefined;
     case 'model': {
-      if (typeof v !== 'object' || Array.isArray(v)) return mismatch();
+      if (typeof v !== 'object' || Array.isArray(v)) return mismatchOf(jsonType(v), t, path, struct);
       const fields = modelFields(t.name);
       if (!fields) return undefined;
       quantitiesAsText(v as Record<string, unknown>, t.name);
@@ -413,24 +415,31 @@ export function duplicateFields(text: string): string[] {
   const dups: string[] = [];
   let i = 0;
   const path: string[] = [];
-  const ws = () => { while (i < text.length && /\s/.test(text[i]!)) i++; };
+  const ws = () => {
+    for (let c = text.charCodeAt(i); c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09; c = text.charCodeAt(++i));
+  };
+  // A string from its opening quote: its raw text (escapes as written), i left past its end.
   const str = (): string => {
-    let out = '';
-    i++; // opening quote
-    while (i < text.length && text[i] !== '"') {
-      if (text[i] === '\\') { out += text.slice(i, i + 2); i += 2; } else out += text[i++];
+    const from = i + 1;
+    let q = text.indexOf('"', from);
+    for (;;) {
+      if (q < 0) { i = text.length; return text.slice(from); }
+      let backslashes = 0;
+      while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+      q = text.indexOf('"', q + 1);
     }
-    i++;
-    return out;
+    i = q + 1;
+    return text.slice(from, q);
   };
   const value = (): void => {
     ws();
-    const c = text[i];
-    if (c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === 0x7b) { // {
       i++;
       const seen = new Set<string>();
       ws();
-      if (text[i] === '}') { i++; return; }
+      if (text.charCodeAt(i) === 0x7d) { i++; return; }
       while (i < text.length) {
         ws();
         const key = str();
@@ -441,25 +450,26 @@ export function duplicateFields(text: string): string[] {
         value();
         path.pop();
         ws();
-        if (text[i] === ',') { i++; continue; }
+        if (text.charCodeAt(i) === 0x2c) { i++; continue; }
         i++; // closing brace
         return;
       }
-    } else if (c === '[') {
+    } else if (c === 0x5b) { // [
       i++;
       ws();
-      if (text[i] === ']') { i++; return; }
+      if (text.charCodeAt(i) === 0x5d) { i++; return; }
       while (i < text.length) {
         value();
         ws();
-        if (text[i] === ',') { i++; continue; }
+        if (text.charCodeAt(i) === 0x2c) { i++; continue; }
         i++;
         return;
       }
-    } else if (c === '"') {
+    } else if (c === 0x22) {
       str();
     } else {
-      while (i < text.length && !/[,}\]\s]/.test(text[i]!)) i++;
+      // A number or literal runs to the next comma, closing bracket or whitespace.
+      for (let d = text.charCodeAt(i); i < text.length && d !== 0x2c && d !== 0x7d && d !== 0x5d && d !== 0x20 && d !== 0x0a && d !== 0x0d && d !== 0x09; d = text.charCodeAt(++i));
     }
   };
   if (text.length < 5_000_000) value();
