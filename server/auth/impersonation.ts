@@ -44,6 +44,7 @@ interface ImpersonationRequest {
  * nothing later (proxies) sees them.
  */
 export async function impersonate(req: ImpersonatedRequest, requestor: UserInfo, authz: ImpersonationAuthorizer): Promise<UserInfo> {
+  if (!asksToImpersonate(req)) return requestor;
   const requests = impersonationRequestsOf(req);
   if (requests.length === 0) return requestor;
 
@@ -107,6 +108,12 @@ function attributes(r: ImpersonationRequest): RequestInfo {
     case 'UserExtra': return { ...base, apiGroup: 'authentication.k8s.io', apiVersion: 'v1', resource: 'userextras', subresource: r.key! };
     case 'UID': return { ...base, apiGroup: 'authentication.k8s.io', apiVersion: 'v1', resource: 'uids' };
   }
+}
+
+/** Whether any Impersonate-* header is present: most requests have none and need no closer look. */
+function asksToImpersonate(req: ImpersonatedRequest): boolean {
+  for (const h in req.headers) if (h.startsWith('impersonate-')) return true;
+  return false;
 }
 
 /** Upstream's buildImpersonationRequests: the user first, then groups, extras and the UID. */
