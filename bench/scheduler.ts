@@ -1,11 +1,13 @@
 // The scheduler benchmark, after upstream's scheduler_perf SchedulingBasic: 500 Node objects created
 // directly through the API (no kubelet, as scheduler_perf does), then 5,000 pods, against an
-// in-process API server over HTTPS on a throwaway PostgreSQL (fsync on), the scheduler in the same
-// process. Two runs: "backlog" (the pods exist before the scheduler starts; from its start to the
-// last binding) and "streaming" (20 clients create pods while the scheduler runs; from the first
-// create to the last binding). Goal from the issue: ≥ 300 pods/s. Figures only: nothing asserts.
-// Knobs for profiling: CAPSTAN_BENCH_SCHED_NODES, _PODS, _RUNS (backlog,streaming), _INFLIGHT
-// (bindings under way at once, default 256).
+// in-process API server over HTTPS on a throwaway PostgreSQL (fsync on). As `capstan up` runs them,
+// the scheduler (and, for the Deployment, the controllers) run on worker threads of their own
+// (cli/componentthread.ts); the pod creators on another. Runs: "backlog" (the pods exist before
+// the scheduler starts; from its start to the last binding), "streaming" (20 clients create pods
+// while the scheduler runs; from the first create to the last binding) and "deployment".
+// Goal from the issue: ≥ 300 pods/s. Figures only: nothing asserts.
+// Knobs for profiling: CAPSTAN_BENCH_SCHED_NODES, _PODS, _RUNS (backlog,streaming,deployment),
+// _INFLIGHT (bindings under way at once, default 256).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,17 +15,16 @@ import { pathToFileURL } from 'node:url';
 import type { V1Pod } from '@kubernetes/client-node';
 import { kubeConfigForToken } from '../client/kubeconfig.ts';
 import { RestClient } from '../client/rest.ts';
-import { namespaces, nodes, pods } from '../client/resources.ts';
-import { startScheduler, type RunningScheduler } from '../scheduler/index.ts';
-import { deploymentController, replicaSetController, startControllerManager } from '../controllers/index.ts';
+import { namespaces, nodes } from '../client/resources.ts';
 import { deployments } from '../client/resources.ts';
-import type { Scheduler } from '../scheduler/scheduler.ts';
+import { startComponentThread, type ComponentThread } from '../cli/componentthread.ts';
 import { startApiServer } from '../server/index.ts';
 import { ensurePki } from '../server/pki.ts';
 import { stopCachers } from '../server/registry/cacher.ts';
 import { openStore } from '../storage/index.ts';
 import { TestPostgres } from '../test/postgres.ts';
 import { processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
+import { HttpsLoad } from './lib/https-load.ts';
 import { fmt, percentile, renderText, type BenchTable } from './lib/report.ts';
 
 const NODES = Number(process.env.CAPSTAN_BENCH_SCHED_NODES ?? 500);
@@ -43,7 +44,9 @@ interface Run {
   perSec: number;
   /** Per-second throughput samples (upstream's SchedulingThroughput percentiles). */
   samples: number[];
-  cpuMsPerPod: number;
+  /** CPU time per pod of the API server's thread, of the components' threads (scheduler, controllers), and of PostgreSQL. */
+  serverCpuMsPerPod: number;
+  componentsCpuMsPerPod: number;
   dbCpuMsPerPod: number;
   attempts: number;
   createSeconds?: number;
@@ -79,28 +82,40 @@ async function createNodes(rest: RestClient, log: (l: string) => void): Promise<
 }
 
 /** Samples the bound count every second until all are bound (or the timeout). */
-async function waitBound(s: () => Scheduler | undefined, want: number, startCount: number): Promise<{ samples: number[]; done: boolean }> {
+async function waitBound(bound: () => number, want: number): Promise<{ samples: number[]; done: boolean }> {
   const samples: number[] = [];
   const end = Date.now() + TIMEOUT_MS;
-  let last = startCount;
+  let last = 0;
   let lastAt = performance.now();
   while (Date.now() < end) {
     await new Promise((r) => setTimeout(r, 50));
-    const bound = s()?.stats.bound ?? 0;
+    const now = bound();
     if (performance.now() - lastAt >= 1_000) {
-      samples.push(bound - last);
-      last = bound;
+      samples.push(now - last);
+      last = now;
       lastAt = performance.now();
     }
-    if (bound - startCount >= want) return { samples, done: true };
+    if (now >= want) return { samples, done: true };
   }
   return { samples, done: false };
 }
 
-async function runOnce(
-  name: string, store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, streaming: boolean,
-  log: (l: string) => void, dbCpuMs: () => number,
-): Promise<Run> {
+/** CPU time of this whole process (every thread), in ms. */
+const processCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1_000;
+};
+
+interface Cluster {
+  server: Awaited<ReturnType<typeof startApiServer>>;
+  kc: ReturnType<typeof kubeConfigForToken>;
+  rest: RestClient;
+  creators: HttpsLoad;
+  close(): Promise<void>;
+}
+
+/** An API server on `store` with NODES nodes, and CLIENTS pod creators on a thread of their own. */
+async function cluster(store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, log: (l: string) => void): Promise<Cluster> {
   const server = await startApiServer({
     store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
     // No ServiceAccount controller runs here to make the default ServiceAccounts admission looks for.
@@ -108,55 +123,93 @@ async function runOnce(
   });
   const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
   const rest = new RestClient(kc);
-  const ac = new AbortController();
-  let sched: Scheduler | undefined;
-  let running: RunningScheduler | undefined;
-  const startScheduling = async () => {
-    let started!: () => void;
-    const ready = new Promise<void>((r) => { started = r; });
-    running = startScheduler({ kubeconfig: kc, signal: ac.signal, log: () => {}, maxInFlight: Number(process.env.CAPSTAN_BENCH_SCHED_INFLIGHT ?? 256), onStarted: (s) => { sched = s; started(); } });
-    await ready;
+  const creators = new HttpsLoad({ port: server.port, ca: tls.ca, token: TOKEN }, CLIENTS);
+  await createNodes(rest, log);
+  return {
+    server, kc, rest, creators,
+    async close() {
+      await creators.close();
+      rest.close();
+      await server.close();
+    },
   };
+}
+
+/** Creates PODS pods in `ns` from the creators' thread: the seconds it took and the creators' CPU. */
+async function createPods(c: Cluster, ns: string): Promise<{ seconds: number; cpuMs: number }> {
+  const r = await c.creators.load({
+    method: 'POST', path: `/api/v1/namespaces/${ns}/pods`, body: JSON.stringify({ apiVersion: 'v1', kind: 'Pod', ...podOf('pod-{i}') }),
+    total: PODS, concurrency: CLIENTS, expectStatus: 201,
+  });
+  if (r.errors) throw new Error(`creating pods: ${r.errors} failed, the first: ${r.firstError}`);
+  return { seconds: r.elapsedMs / 1_000, cpuMs: r.clientCpuMs };
+}
+
+/** The scheduler on its own thread, as `capstan up` runs it; resolves once it has every node. */
+async function startSchedulerThread(kc: Cluster['kc']): Promise<ComponentThread> {
+  const t = startComponentThread({
+    component: 'scheduler', kubeconfig: { yaml: kc.exportConfig() }, quiet: true, statsEveryMs: 50,
+    maxInFlight: Number(process.env.CAPSTAN_BENCH_SCHED_INFLIGHT ?? 256),
+  }, () => {});
+  while (t.stats.nodes < NODES) await new Promise((r) => setTimeout(r, 20));
+  return t;
+}
+
+/** CPU of the API server's thread, the components' threads, and PostgreSQL over a run. */
+function cpuMeter(dbCpuMs: () => number) {
+  const server0 = threadCpuMs();
+  const process0 = processCpuMs();
+  const db0 = dbCpuMs();
+  return (creatorsMs: number) => {
+    const server = threadCpuMs() - server0;
+    return { server, components: processCpuMs() - process0 - server - creatorsMs, db: dbCpuMs() - db0 };
+  };
+}
+
+async function runOnce(
+  name: string, store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, streaming: boolean,
+  log: (l: string) => void, dbCpuMs: () => number,
+): Promise<Run> {
+  const c = await cluster(store, tls, log);
+  let sched: ComponentThread | undefined;
   try {
-    await createNodes(rest, log);
     const ns = `bench-${name}`;
-    await rest.create(namespaces, '', { metadata: { name: ns } });
-    const names = Array.from({ length: PODS }, (_, i) => `pod-${i}`);
-    const createPods = () => parallel(names, CLIENTS, async (n) => { await rest.create(pods, ns, podOf(n)); });
+    await c.rest.create(namespaces, '', { metadata: { name: ns } });
     let createSeconds: number | undefined;
+    let creatorsMs = 0;
     if (streaming) {
-      await startScheduling();
       // Every node is in the scheduler's cache before the first pod arrives.
-      while ((sched?.cache.nodeCount() ?? 0) < NODES) await new Promise((r) => setTimeout(r, 50));
+      sched = await startSchedulerThread(c.kc);
       log(`${name}: ${CLIENTS} clients create ${PODS} pods while the scheduler runs`);
     } else {
       log(`${name}: creating ${PODS} pods, then starting the scheduler`);
-      await createPods();
+      await createPods(c, ns);
     }
     const t0 = performance.now();
-    const cpu0 = threadCpuMs();
-    const db0 = dbCpuMs();
+    const cpu = cpuMeter(dbCpuMs);
     let created: Promise<void> = Promise.resolve();
-    if (streaming) created = createPods().then(() => { createSeconds = (performance.now() - t0) / 1_000; });
-    else await startScheduling();
-    const w = await waitBound(() => sched, PODS, 0);
+    if (streaming) {
+      created = createPods(c, ns).then((r) => { createSeconds = r.seconds; creatorsMs = r.cpuMs; });
+    } else {
+      sched = await startSchedulerThread(c.kc);
+    }
+    const w = await waitBound(() => sched!.stats.bound, PODS);
     await created;
     const seconds = (performance.now() - t0) / 1_000;
-    const bound = sched?.stats.bound ?? 0;
-    const cpu = threadCpuMs() - cpu0;
-    const db = dbCpuMs() - db0;
+    const bound = sched!.stats.bound;
+    const used = cpu(creatorsMs);
     if (!w.done) log(`${name}: only ${bound} of ${PODS} pods bound within ${TIMEOUT_MS / 1_000} s`);
+    const per = Math.max(1, bound);
     const r: Run = {
       name, pods: PODS, bound, seconds, perSec: bound / seconds, samples: w.samples,
-      cpuMsPerPod: cpu / Math.max(1, bound), dbCpuMsPerPod: db / Math.max(1, bound), attempts: sched?.stats.attempts ?? 0, createSeconds,
+      serverCpuMsPerPod: used.server / per, componentsCpuMsPerPod: used.components / per, dbCpuMsPerPod: used.db / per,
+      attempts: sched!.stats.attempts, createSeconds,
     };
-    log(`${name}: ${bound} pods bound in ${seconds.toFixed(1)} s: ${fmt.rate(r.perSec)}; ${fmt.ms(r.cpuMsPerPod)} of this thread's CPU per pod`);
+    log(`${name}: ${bound} pods bound in ${seconds.toFixed(1)} s: ${fmt.rate(r.perSec)}; ${fmt.ms(r.serverCpuMsPerPod)} of the API server's thread per pod, ${fmt.ms(r.componentsCpuMsPerPod)} of the scheduler's`);
     return r;
   } finally {
-    ac.abort();
-    await running?.done;
-    rest.close();
-    await server.close();
+    await sched?.stop();
+    await c.close();
   }
 }
 
@@ -167,45 +220,36 @@ async function runOnce(
 async function runDeployment(
   store: Awaited<ReturnType<typeof openStore>>, tls: { cert: string; key: string; ca: string }, log: (l: string) => void, dbCpuMs: () => number,
 ): Promise<Run> {
-  const server = await startApiServer({
-    store, port: 0, tls, tokens: [{ token: TOKEN, user: { name: 'bench', groups: ['system:masters'] } }],
-    // No ServiceAccount controller runs here to make the default ServiceAccounts admission looks for.
-    admission: { disable: ['ServiceAccount'] },
-  });
-  const kc = kubeConfigForToken({ server: server.url, token: TOKEN, caPem: tls.ca });
-  const rest = new RestClient(kc);
-  const ac = new AbortController();
-  let sched: Scheduler | undefined;
-  const running = startScheduler({ kubeconfig: kc, signal: ac.signal, log: () => {}, onStarted: (s) => { sched = s; } });
-  const cm = startControllerManager({ kubeconfig: kc, signal: ac.signal, log: () => {}, controllers: [deploymentController(), replicaSetController()] });
+  const c = await cluster(store, tls, log);
+  const sched = await startSchedulerThread(c.kc);
+  const cm = startComponentThread({
+    component: 'controller-manager', kubeconfig: { yaml: c.kc.exportConfig() }, quiet: true, controllers: ['deployment', 'replicaset'],
+  }, log);
   try {
-    await createNodes(rest, log);
-    while ((sched?.cache.nodeCount() ?? 0) < NODES) await new Promise((r) => setTimeout(r, 50));
     const ns = 'bench-deployment';
-    await rest.create(namespaces, '', { metadata: { name: ns } });
+    await c.rest.create(namespaces, '', { metadata: { name: ns } });
     log(`deployment: creating a Deployment of ${DEPLOYMENT_REPLICAS} replicas`);
     const t0 = performance.now();
-    const cpu0 = threadCpuMs();
-    const db0 = dbCpuMs();
-    await rest.create(deployments, ns, {
+    const cpu = cpuMeter(dbCpuMs);
+    await c.rest.create(deployments, ns, {
       metadata: { name: 'big' },
       spec: { replicas: DEPLOYMENT_REPLICAS, selector: { matchLabels: { app: 'big' } }, template: { metadata: { labels: { app: 'big' } }, spec: podOf('x').spec! } },
     });
-    const w = await waitBound(() => sched, DEPLOYMENT_REPLICAS, 0);
+    const w = await waitBound(() => sched.stats.bound, DEPLOYMENT_REPLICAS);
     const seconds = (performance.now() - t0) / 1_000;
-    const bound = sched?.stats.bound ?? 0;
+    const bound = sched.stats.bound;
+    const used = cpu(0);
     if (!w.done) log(`deployment: only ${bound} of ${DEPLOYMENT_REPLICAS} pods bound within ${TIMEOUT_MS / 1_000} s`);
     log(`deployment: ${bound} pods created and bound in ${seconds.toFixed(1)} s`);
+    const per = Math.max(1, bound);
     return {
       name: 'deployment', pods: DEPLOYMENT_REPLICAS, bound, seconds, perSec: bound / seconds, samples: w.samples,
-      cpuMsPerPod: (threadCpuMs() - cpu0) / Math.max(1, bound), dbCpuMsPerPod: (dbCpuMs() - db0) / Math.max(1, bound), attempts: sched?.stats.attempts ?? 0,
+      serverCpuMsPerPod: used.server / per, componentsCpuMsPerPod: used.components / per, dbCpuMsPerPod: used.db / per, attempts: sched.stats.attempts,
     };
   } finally {
-    ac.abort();
-    await running.done;
-    await cm.done;
-    rest.close();
-    await server.close();
+    await cm.stop();
+    await sched.stop();
+    await c.close();
   }
 }
 
@@ -213,13 +257,13 @@ function tables(runs: Run[], load: number): BenchTable[] {
   const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
   return [{
     title: `Scheduler: ${PODS.toLocaleString('en-US')} pods on ${NODES} simulated nodes`,
-    columns: ['run', 'pods/s', 'goal', 'bound', 'seconds', 'per-second p50 / p90 / max', 'attempts', 'server+scheduler CPU per pod', 'database CPU per pod'],
+    columns: ['run', 'pods/s', 'goal', 'bound', 'seconds', 'per-second p50 / p90 / max', 'attempts', 'API server CPU per pod', 'scheduler (+ controllers) CPU per pod', 'database CPU per pod'],
     rows: runs.map((r) => {
       const s = sorted(r.samples);
       return [
         r.name, fmt.rate(r.perSec), `≥ ${GOAL_PODS_PER_SEC}/s`, `${r.bound.toLocaleString('en-US')} / ${r.pods.toLocaleString('en-US')}`, r.seconds.toFixed(1),
         s.length ? `${percentile(s, 50)} / ${percentile(s, 90)} / ${s[s.length - 1]}` : 'n/a', r.attempts.toLocaleString('en-US'),
-        fmt.ms(r.cpuMsPerPod), fmt.ms(r.dbCpuMsPerPod),
+        fmt.ms(r.serverCpuMsPerPod), fmt.ms(r.componentsCpuMsPerPod), fmt.ms(r.dbCpuMsPerPod),
       ];
     }),
     notes: [
@@ -227,7 +271,8 @@ function tables(runs: Run[], load: number): BenchTable[] {
       'backlog: all pods exist before the scheduler starts; timed from its start (informer lists included) to the last binding.',
       `streaming: ${CLIENTS} clients create the pods while the scheduler runs; timed from the first create to the last binding${runs.find((r) => r.createSeconds) ? ` (creating them took ${runs.find((r) => r.createSeconds)!.createSeconds!.toFixed(1)} s)` : ''}.`,
       `deployment: one Deployment of ${DEPLOYMENT_REPLICAS.toLocaleString('en-US')} replicas on the same ${NODES} nodes, the Deployment and ReplicaSet controllers and the scheduler running; "seconds" is the time from its create until every pod is created and bound (the issue's second figure).`,
-      'The API server (HTTPS, in this process, on one thread with the scheduler) and PostgreSQL (fsync on) share the machine; CPU per pod is this thread\'s, so it covers the API server\'s work for the create, the binding, its watch events and the Scheduled event.',
+      'As `capstan up` runs them: the API server (HTTPS) on this process\'s main thread, the scheduler and the controllers each on a worker thread of their own (API clients over HTTPS), the pod creators on another; PostgreSQL (fsync on) shares the machine.',
+      'API server CPU per pod: its thread\'s, so the create, the binding, the watch events and the Scheduled event; scheduler CPU: the process\'s less the API server\'s and the creators\' threads.',
       `Load average when the run began: ${load.toFixed(1)} on ${cpus().length} CPUs.`,
     ],
   }];

@@ -21,6 +21,7 @@ import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index
 import { startKubeletServer } from '../kubelet/server.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
+import { startComponentThread } from './componentthread.ts';
 import { COMPONENT_USERS, LOCAL_PROVISIONER_IDENTITY, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
 import { CLUSTER_DNS_USER, ensureClusterDNSRBAC, ensureLocalStorage } from './addons.ts';
 import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
@@ -259,17 +260,18 @@ async function main(): Promise<void> {
   const kubeconfigOf = (file: string, identity: { user: string; groups: readonly string[] }) =>
     componentKubeconfig({ pki, dataDir, server, file, identity });
   log(`capstan ${command}: API server at ${api.url} (store: ${databaseUrl ? 'postgresql' : 'embedded'})`);
-  // `up` runs every component in this process, each an API client with its own loops.
+  // `up` runs every component in this process, each an API client with its own loops; the
+  // controller manager and the scheduler each on a thread of its own (cli/componentthread.ts).
   const components = new AbortController();
   const controllers = command === 'up'
-    ? startControllerManager({
+    ? startComponentThread({
       // As kubeadm runs it: its own certificate, each controller as its own ServiceAccount.
-      kubeconfig: await kubeconfigOf('controller-manager', COMPONENT_USERS['controller-manager']), useServiceAccountCredentials: true,
-      signal: components.signal, log, ...controllersSigningWith(pki.saPrivateKey, pki.caCert),
-    })
+      component: 'controller-manager', kubeconfig: { file: await kubeconfigOf('controller-manager', COMPONENT_USERS['controller-manager']) },
+      useServiceAccountCredentials: true, serviceAccountKey: { privateKey: pki.saPrivateKey, rootCA: pki.caCert },
+    }, log)
     : undefined;
   const scheduler = command === 'up'
-    ? startScheduler({ kubeconfig: await kubeconfigOf('scheduler', COMPONENT_USERS.scheduler), signal: components.signal, log })
+    ? startComponentThread({ component: 'scheduler', kubeconfig: { file: await kubeconfigOf('scheduler', COMPONENT_USERS.scheduler) } }, log)
     : undefined;
   // Local storage as kind ships it: the default class `standard` and its provisioner, as itself,
   // with volumes under <data-dir>/volumes (the nodes of `up` share this host's file system).
@@ -336,8 +338,8 @@ async function main(): Promise<void> {
     stopping = true;
     log(`capstan: ${signal}, shutting down`);
     components.abort();
-    await controllers?.done;
-    await scheduler?.done;
+    await controllers?.stop();
+    await scheduler?.stop();
     await storage?.done;
     await simulated?.done;
     await docker?.done;
@@ -350,6 +352,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  // A component whose thread ends on its own has failed: exit, as a crashed upstream component
+  // would, for a supervisor to restart the whole.
+  for (const [name, thread] of [['controller manager', controllers], ['scheduler', scheduler]] as const) {
+    void thread?.done.then(() => {
+      if (stopping) return;
+      log(`capstan: the ${name} stopped unexpectedly; shutting down`);
+      process.exit(1);
+    });
+  }
 }
 
 /** kubeadm's kube-dns address: the tenth of the default service range. */
