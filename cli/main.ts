@@ -25,7 +25,8 @@ import { startComponentThread } from './componentthread.ts';
 import { COMPONENT_USERS, LOCAL_PROVISIONER_IDENTITY, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
 import { CLUSTER_DNS_USER, ensureClusterDNSRBAC, ensureLocalStorage } from './addons.ts';
 import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
-import { loadKubeConfig, RestClient } from '../client/index.ts';
+import { isNotFound, loadKubeConfig, RestClient } from '../client/index.ts';
+import { serviceAccounts } from '../client/resources.ts';
 import { serviceIPAt, serviceNetworkOf, type ServiceNetwork } from '../server/apis/core/v1/services.ts';
 
 const USAGE = `Usage: capstan <command> [flags]
@@ -263,6 +264,8 @@ async function main(): Promise<void> {
   // `up` runs every component in this process, each an API client with its own loops; the
   // controller manager and the scheduler each on a thread of its own (cli/componentthread.ts).
   const components = new AbortController();
+  // (Made once the API server is up: loading their modules during its start-up slowed that more
+  // than it saved on a 2-core machine.)
   const controllers = command === 'up'
     ? startComponentThread({
       // As kubeadm runs it: its own certificate, each controller as its own ServiceAccount.
@@ -279,6 +282,10 @@ async function main(): Promise<void> {
     const admin = new RestClient(loadKubeConfig(kubeconfig), { userAgent: 'capstan-up' });
     try {
       await ensureLocalStorage(admin);
+      // The controller manager's thread loads its modules and syncs its informers after the API
+      // is up: until its ServiceAccount controller has run, a pod in a new namespace would be
+      // refused for want of a `default` ServiceAccount. Up means ready for `kubectl run`.
+      if (!(await defaultServiceAccountMade(admin, 60_000))) log('capstan up: the controller manager has not made the default ServiceAccount within 60 s');
     } finally {
       admin.close();
     }
@@ -361,6 +368,21 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   }
+}
+
+/** Waits until the ServiceAccount default/default exists; false after `timeoutMs`. */
+async function defaultServiceAccountMade(rest: RestClient, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      await rest.get(serviceAccounts, 'default', 'default');
+      return true;
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 /** kubeadm's kube-dns address: the tenth of the default service range. */
