@@ -1,6 +1,7 @@
 // The store's figures on both backends in one run (PGlite in memory; a throwaway PostgreSQL with
 // fsync on), next to the machine's own limits measured the same way straight through the driver:
-// what a plain INSERT of the same size costs, and an INSERT with pg_notify in its transaction.
+// what a plain INSERT of the same size costs (as the driver's plain query, and as a prepared
+// statement, which is how the store sends its own), and an INSERT with pg_notify in its transaction.
 // Goals: store writes >= 70% of the raw plain-INSERT rate at 16 writers; watch p99 <= 20 ms;
 // 1,000 watchers with zero loss. Figures only: nothing here asserts.
 import { setMaxListeners } from 'node:events';
@@ -9,7 +10,7 @@ import pg from 'pg';
 import { PgDriver } from '../storage/drivers/pg.ts';
 import { PgliteDriver } from '../storage/drivers/pglite.ts';
 import { SqlStore, type SqlStoreOptions } from '../storage/sqlstore.ts';
-import { queries } from '../storage/sql/queries.ts';
+import { queries, type NamedQuery } from '../storage/sql/queries.ts';
 import { schema } from '../storage/sql/schema.ts';
 import type { StoredObject } from '../storage/store.ts';
 import { TestPostgres } from '../test/postgres.ts';
@@ -40,14 +41,18 @@ const object1k = (name: string): StoredObject => ({
 const row1k = 'r'.repeat(1_024);
 
 type Query = (text: string, values: unknown[]) => Promise<unknown>;
+/** A statement prepared once by name and run many times, as the store runs its own. */
+type Prepared = (q: NamedQuery, values: unknown[]) => Promise<unknown>;
 
 interface Backend {
   name: string;
   open(opts?: SqlStoreOptions): Promise<SqlStore>;
+  /** A store on a database of its own that sends every write as its own statement (no batching). */
+  openUnbatched(): Promise<SqlStore>;
   /** A second store on the same database, as another process would have (shared backends only). */
   openPeer?(opts?: SqlStoreOptions): Promise<SqlStore>;
   /** `n` raw connections to a fresh database on the same server. */
-  raw(n: number): Promise<{ clients: Query[]; close(): Promise<void> }>;
+  raw(n: number): Promise<{ clients: Query[]; prepared: Prepared[]; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -55,13 +60,23 @@ async function pgliteBackend(): Promise<Backend> {
   return {
     name: 'PGlite (in memory)',
     open: async (opts = {}) => SqlStore.open(await PgliteDriver.open(), opts),
+    openUnbatched: async () => SqlStore.open(await PgliteDriver.open(undefined, { maxWritesInFlight: 1_000 })),
     async raw() {
-      // One embedded database serves every "client": PGlite runs one statement at a time.
+      // One embedded database serves every "client": PGlite runs one statement at a time. Its
+      // query() parses and plans each statement anew; prepared statements go through a driver
+      // as the store's (its own database: a driver owns its PGlite).
       const db = await PGlite.create();
       await db.exec(RAW.setup);
-      await db.exec(schema);
       const q: Query = (text, values) => db.query(text, values);
-      return { clients: Array.from({ length: 16 }, () => q), close: () => db.close() };
+      const driver = await PgliteDriver.open();
+      await driver.exec(RAW.setup);
+      await driver.exec(schema);
+      const p: Prepared = (pq, values) => driver.query(pq, values);
+      return {
+        clients: Array.from({ length: 16 }, () => q),
+        prepared: Array.from({ length: 16 }, () => p),
+        close: async () => { await db.close(); await driver.close(); },
+      };
     },
     async close() {},
   };
@@ -80,6 +95,9 @@ async function postgresBackend(): Promise<Backend> {
       if (!url) throw new Error('open() first');
       return SqlStore.open(new PgDriver(url), opts);
     },
+    async openUnbatched() {
+      return SqlStore.open(new PgDriver(await server.createDatabase('bench_single'), { maxWritesInFlight: 1_000 }));
+    },
     async raw(n) {
       const rawUrl = await server.createDatabase('bench_raw');
       const clients = await Promise.all(Array.from({ length: n }, async () => {
@@ -91,6 +109,7 @@ async function postgresBackend(): Promise<Backend> {
       await clients[0]!.query(schema);
       return {
         clients: clients.map((c) => (text: string, values: unknown[]) => c.query(text, values)),
+        prepared: clients.map((c) => (q: NamedQuery, values: unknown[]) => c.query({ name: q.name, text: q.text, values })),
         close: async () => { await Promise.all(clients.map((c) => c.end())); },
       };
     },
@@ -187,6 +206,7 @@ async function fanout(store: SqlStore, prefix: string): Promise<Fanout> {
 interface Figures {
   write1: number;
   write16: number;
+  write16Unbatched: number;
   getP50: number;
   getP99: number;
   listMs: number;
@@ -196,40 +216,72 @@ interface Figures {
   notifyP99: number;
   fanout: Fanout;
   rawInsert16: number;
+  rawInsertPrepared16: number;
   rawInsertNotify16: number;
   rawCreate16: number;
+  /** Ratios of the 16-writer rates, each the median of the per-round ratios (a round's figures share its load). */
+  ratio: {
+    storeToInsert: number; storeToPrepared: number; storeToNotify: number;
+    unbatchedToInsert: number; unbatchedToCreate: number;
+  };
 }
 
 const median = (xs: number[]) => sortNum(xs)[Math.floor(xs.length / 2)]!;
 
+const rawInsert: NamedQuery = { name: 'bench_insert', text: RAW.insert };
+
 async function measure(b: Backend, log: (line: string) => void): Promise<Figures> {
   const store = await b.open();
+  const unbatched = await b.openUnbatched();
   const raw = await b.raw(16);
+  // Closed once the write rates are taken, so the rest runs beside the store alone, as it did.
+  let others: Promise<void> | undefined;
+  const closeOthers = () => (others ??= Promise.all([raw.close(), unbatched.close()]).then(() => {}));
   const f = {} as Figures;
   try {
     await rate(16, WARMUP_MS, (_, i) => store.create(`/registry/configmaps/warm/o${i}`, object1k(`o${i}`)));
+    await rate(16, WARMUP_MS, (_, i) => unbatched.create(`/registry/configmaps/warm/o${i}`, object1k(`o${i}`)));
     await rate(16, WARMUP_MS, (w) => raw.clients[w]!(RAW.insert, [row1k]));
+    await rate(16, WARMUP_MS, (w) => raw.prepared[w]!(rawInsert, [row1k]));
     f.write1 = await rate(1, WRITE_MS, (_, i) => store.create(`/registry/configmaps/w1/o${i}`, object1k(`o${i}`)));
     log(`${b.name}: writes, 1 writer: ${fmt.rate(f.write1)}`);
 
     // The store and the raw baselines in alternating rounds, so load from anything else on the
     // machine falls on all of them alike; medians of the rounds.
-    const runs = { store: [] as number[], insert: [] as number[], insertNotify: [] as number[], createSql: [] as number[] };
+    const runs = {
+      store: [] as number[], unbatched: [] as number[], insert: [] as number[], insertPrepared: [] as number[],
+      insertNotify: [] as number[], createSql: [] as number[],
+    };
     let k = 0;
     for (let round = 0; round < ROUNDS; round++) {
       runs.store.push(await rate(16, ROUND_MS, () => { const i = k++; return store.create(`/registry/configmaps/w16/o${i}`, object1k(`o${i}`)); }));
       runs.insert.push(await rate(16, ROUND_MS, (w) => raw.clients[w]!(RAW.insert, [row1k])));
+      runs.unbatched.push(await rate(16, ROUND_MS, () => { const i = k++; return unbatched.create(`/registry/configmaps/w16/o${i}`, object1k(`o${i}`)); }));
+      runs.insertPrepared.push(await rate(16, ROUND_MS, (w) => raw.prepared[w]!(rawInsert, [row1k])));
       runs.insertNotify.push(await rate(16, ROUND_MS, (w) => raw.clients[w]!(RAW.insertNotify, [row1k])));
-      runs.createSql.push(await rate(16, ROUND_MS, (w, i) => raw.clients[w]!(queries.create.text, [`/registry/configmaps/raw/r${round}-${i}`, JSON.stringify(object1k(`r${i}`))])));
+      runs.createSql.push(await rate(16, ROUND_MS, (w, i) => raw.prepared[w]!(queries.create, [`/registry/configmaps/raw/r${round}-${i}`, JSON.stringify(object1k(`r${i}`))])));
     }
     f.write16 = median(runs.store);
+    f.write16Unbatched = median(runs.unbatched);
     f.rawInsert16 = median(runs.insert);
+    f.rawInsertPrepared16 = median(runs.insertPrepared);
     f.rawInsertNotify16 = median(runs.insertNotify);
     f.rawCreate16 = median(runs.createSql);
+    const ratio = (a: number[], b: number[]) => median(a.map((x, i) => x / b[i]!));
+    f.ratio = {
+      storeToInsert: ratio(runs.store, runs.insert),
+      storeToPrepared: ratio(runs.store, runs.insertPrepared),
+      storeToNotify: ratio(runs.store, runs.insertNotify),
+      unbatchedToInsert: ratio(runs.unbatched, runs.insert),
+      unbatchedToCreate: ratio(runs.unbatched, runs.createSql),
+    };
     log(`${b.name}: writes, 16 writers: ${fmt.rate(f.write16)} (rounds ${runs.store.map(fmt.rate).join(', ')})`);
+    log(`${b.name}: writes, 16 writers, one write per statement: ${fmt.rate(f.write16Unbatched)} (rounds ${runs.unbatched.map(fmt.rate).join(', ')})`);
     log(`${b.name}: raw INSERT, 16 clients: ${fmt.rate(f.rawInsert16)} (rounds ${runs.insert.map(fmt.rate).join(', ')})`);
+    log(`${b.name}: raw INSERT prepared, 16 clients: ${fmt.rate(f.rawInsertPrepared16)} (rounds ${runs.insertPrepared.map(fmt.rate).join(', ')})`);
     log(`${b.name}: raw INSERT + pg_notify, 16 clients: ${fmt.rate(f.rawInsertNotify16)}`);
     log(`${b.name}: the store's create statement, 16 raw clients: ${fmt.rate(f.rawCreate16)}`);
+    await closeOthers();
 
     const keys = (await store.list('/registry/configmaps/w16/', { limit: 5_000 })).items.map((i) => i.key);
     const gets: number[] = [];
@@ -279,7 +331,7 @@ async function measure(b: Backend, log: (line: string) => void): Promise<Figures
     f.fanout = await fanout(store, '/registry/configmaps/fanout/');
     log(`${b.name}: fan-out to ${WATCHERS} watchers: ${fmt.rate(f.fanout.eventsPerSec)} events delivered, ${f.fanout.lost} watchers incomplete${f.fanout.lost ? ' FAILURE' : ''}`);
   } finally {
-    await raw.close();
+    await closeOthers();
     await store.close();
   }
   return f;
@@ -302,6 +354,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     rows: [
       ['store writes/s, 1 writer', ...col((f) => fmt.rate(f.write1))],
       ['store writes/s, 16 writers', ...col((f) => fmt.rate(f.write16))],
+      ['store writes/s, 16 writers, one write per statement (no batching)', ...col((f) => fmt.rate(f.write16Unbatched))],
       ['get p50 / p99', ...col((f) => `${fmt.ms(f.getP50)} / ${fmt.ms(f.getP99)}`)],
       [`list of ${LIST_OBJECTS.toLocaleString('en-US')} objects`, ...col((f) => fmt.ms(f.listMs))],
       ['watch latency p50 / p99, same process', ...col((f) => `${fmt.ms(f.watchP50)} / ${fmt.ms(f.watchP99)}`)],
@@ -309,12 +362,14 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
       [`fan-out to ${WATCHERS.toLocaleString('en-US')} watchers, events delivered/s`, ...col((f) => fmt.rate(f.fanout.eventsPerSec))],
       [`fan-out loss check (${FANOUT_EVENTS.toLocaleString('en-US')} events each)`, ...col((f) => (f.fanout.lost === 0 ? 'zero loss' : `FAILURE: ${f.fanout.lost} watchers incomplete (${f.fanout.failed} ended with an error)`))],
       ['raw INSERT 1 KB row/s, 16 clients', ...col((f) => fmt.rate(f.rawInsert16))],
+      ['raw INSERT 1 KB row/s, 16 clients, prepared statement', ...col((f) => fmt.rate(f.rawInsertPrepared16))],
       ['raw INSERT + pg_notify/s, 16 clients', ...col((f) => fmt.rate(f.rawInsertNotify16))],
       ['the store\'s create statement through 16 raw clients', ...col((f) => fmt.rate(f.rawCreate16))],
     ],
     notes: [
-      'Writes are creates of new keys, each one autocommitted statement; "raw" is the same server driven straight through the driver (one embedded instance for PGlite, 16 connections for PostgreSQL). The 16-writer store and raw rates are medians of 3 alternating 1 s rounds, so other load on the machine falls on both alike.',
-      '"The store\'s create statement through raw clients" is capstan_create (two tables, RV sequence) without the store around it: the gap to plain INSERT is the schema\'s cost, the gap from it to the store is the store\'s own (its log reader and NOTIFY).',
+      'Writes are creates of new keys; "raw" is the same server driven straight through the driver (one embedded instance for PGlite, 16 connections for PostgreSQL), one autocommitted statement per row, as the driver\'s plain query (parsed and planned each time) or as a prepared statement. The 16-writer store and raw rates are medians of 3 alternating 1 s rounds, so other load on the machine falls on all of them alike; the Goals table\'s ratios are medians of the ratios within each round.',
+      'The store keeps a few write statements in flight (2 on PostgreSQL, 1 on PGlite) and sends the writes that queue behind them together, one statement and one commit for several (storage/batcher.ts); "one write per statement" is the same store with that off.',
+      '"The store\'s create statement through raw clients" is capstan_create (two tables, RV sequence), prepared, without the store around it: the gap to the prepared plain INSERT is the schema\'s cost, the gap from it to the store writing one write per statement is the store\'s own.',
       'Watch latency runs from the write\'s acknowledgement to the event leaving the watch iterator, one write at a time; "two stores" watches on a second SqlStore whose only doorbell is NOTIFY (its poll is a minute).',
       `Fan-out: ${WATCHERS.toLocaleString('en-US')} watchers on one store, ${FANOUT_EVENTS.toLocaleString('en-US')} creates from 16 writers; events/s counts every delivery to every watcher, from the first write to the last delivery.`,
     ],
@@ -324,9 +379,11 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     title: 'Goals',
     columns: ['goal', ...results.map((r) => r.name)],
     rows: [
-      ['store writes >= 70% of raw plain INSERT, 16 writers', ...col((f) => `${fmt.pct(f.write16 / f.rawInsert16)} (${verdict(f.write16 / f.rawInsert16 >= 0.7)})`)],
-      ['store writes vs its own create statement driven raw, 16 writers', ...col((f) => fmt.pct(f.write16 / f.rawCreate16))],
-      ['store writes vs raw INSERT + pg_notify, 16 writers', ...col((f) => fmt.pct(f.write16 / f.rawInsertNotify16))],
+      ['store writes >= 70% of raw plain INSERT, 16 writers', ...col((f) => `${fmt.pct(f.ratio.storeToInsert)} (${verdict(f.ratio.storeToInsert >= 0.7)})`)],
+      ['store writes vs raw INSERT as a prepared statement, 16 writers', ...col((f) => fmt.pct(f.ratio.storeToPrepared))],
+      ['store writes, one write per statement, vs raw plain INSERT', ...col((f) => fmt.pct(f.ratio.unbatchedToInsert))],
+      ['store writes, one write per statement, vs its own create statement driven raw', ...col((f) => fmt.pct(f.ratio.unbatchedToCreate))],
+      ['store writes vs raw INSERT + pg_notify, 16 writers', ...col((f) => fmt.pct(f.ratio.storeToNotify))],
       ['watch p99 <= 20 ms, same process', ...col((f) => `${fmt.ms(f.watchP99)} (${verdict(f.watchP99 <= 20)})`)],
       ['watch p99 <= 20 ms, two stores (NOTIFY)', ...col((f) => (Number.isNaN(f.notifyP99) ? 'n/a' : `${fmt.ms(f.notifyP99)} (${verdict(f.notifyP99 <= 20)})`))],
       [`${WATCHERS.toLocaleString('en-US')} watchers, zero loss`, ...col((f) => (f.fanout.lost === 0 ? 'met' : 'FAILURE'))],
@@ -343,11 +400,15 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
   const limits = results.flatMap((r): MachineLimit[] => [
     {
       limit: `raw INSERT of 1 KB rows, 16 clients, ${r.name}`, measured: fmt.rate(r.f.rawInsert16),
-      beside: `store writes, 16 writers: ${fmt.rate(r.f.write16)} (${fmt.pct(r.f.write16 / r.f.rawInsert16)})`,
+      beside: `store writes, 16 writers: ${fmt.rate(r.f.write16)} (${fmt.pct(r.f.ratio.storeToInsert)})`,
+    },
+    {
+      limit: `raw INSERT of 1 KB rows as a prepared statement, 16 clients, ${r.name}`, measured: fmt.rate(r.f.rawInsertPrepared16),
+      beside: `store writes, 16 writers: ${fmt.rate(r.f.write16)} (${fmt.pct(r.f.ratio.storeToPrepared)})`,
     },
     {
       limit: `raw INSERT + pg_notify, 16 clients, ${r.name}`, measured: fmt.rate(r.f.rawInsertNotify16),
-      beside: `store writes, 16 writers: ${fmt.rate(r.f.write16)} (${fmt.pct(r.f.write16 / r.f.rawInsertNotify16)})`,
+      beside: `store writes, 16 writers: ${fmt.rate(r.f.write16)} (${fmt.pct(r.f.ratio.storeToNotify)})`,
     },
   ]);
   return { tables: [figures, goals], slos, limits };

@@ -5,11 +5,12 @@ import pg from 'pg';
 import { runStoreSuite, collect } from './store.suite.ts';
 import { PgDriver } from './drivers/pg.ts';
 import { SqlStore } from './sqlstore.ts';
+import { queries, type NamedQuery } from './sql/queries.ts';
 import { createDatabaseAt } from '../test/postgres.ts';
 import type { StoredObject } from './store.ts';
 
 const adminUrl = () => inject('pgAdminUrl');
-const openPg = async (url: string, opts = {}) => SqlStore.open(new PgDriver(url), { holeTimeoutMs: 200, ...opts });
+const openPg = async (url: string, opts = {}, driver = new PgDriver(url)) => SqlStore.open(driver, { holeTimeoutMs: 200, ...opts });
 
 runStoreSuite('postgresql', {
   async open(opts = {}) {
@@ -31,7 +32,7 @@ describe('Store on PostgreSQL: ordering across transactions and processes', () =
       const ac = new AbortController();
       const events = collect(store.watch('/registry/configmaps/', base.rv, { signal: ac.signal }), 4);
       await slow.query('BEGIN');
-      const [{ rv: slowRV }] = (await slow.query('SELECT capstan_update($1, $2, $3) AS rv',
+      const [{ rv: slowRV }] = (await slow.query(queries.update.text,
         ['/registry/configmaps/ns/slow', base.rv.toString(), JSON.stringify(cm('slow'))])).rows;
       const fast: bigint[] = [];
       for (let i = 0; i < 3; i++) fast.push((await store.create(`/registry/configmaps/ns/f${i}`, cm(`f${i}`))).rv);
@@ -58,7 +59,7 @@ describe('Store on PostgreSQL: ordering across transactions and processes', () =
       const ac = new AbortController();
       const events = collect(store.watch('/registry/configmaps/', start, { signal: ac.signal }), 2);
       await other.query('BEGIN');
-      await other.query('SELECT capstan_create($1, $2)', ['/registry/configmaps/ns/doomed', JSON.stringify(cm('doomed'))]);
+      await other.query(queries.create.text, ['/registry/configmaps/ns/doomed', JSON.stringify(cm('doomed'))]);
       const a = await store.create('/registry/configmaps/ns/a', cm('a'));
       await other.query('ROLLBACK');
       const b = await store.create('/registry/configmaps/ns/b', cm('b'));
@@ -81,7 +82,7 @@ describe('Store on PostgreSQL: ordering across transactions and processes', () =
     try {
       const base = await store.create('/registry/configmaps/ns/x', cm('x'));
       await slow.query('BEGIN');
-      const [{ rv: slowRV }] = (await slow.query('SELECT capstan_update($1, $2, $3) AS rv',
+      const [{ rv: slowRV }] = (await slow.query(queries.update.text,
         ['/registry/configmaps/ns/x', base.rv.toString(), JSON.stringify({ ...cm('x'), data: { v: 'slow' } })])).rows;
       const later = await store.create('/registry/configmaps/ns/y', cm('y'));
       const listing = store.list('/registry/configmaps/');
@@ -95,6 +96,38 @@ describe('Store on PostgreSQL: ordering across transactions and processes', () =
       expect((x.obj as { data: { v?: string } }).data.v).toBe('slow');
     } finally {
       await slow.end();
+      await store.close();
+    }
+  });
+
+  it('hands a process its own writes without reading them back, and rings no doorbell while no other process listens', async () => {
+    const url = await createDatabaseAt(adminUrl());
+    const counted = new Map<string, number>();
+    class CountingDriver extends PgDriver {
+      override query(q: NamedQuery, params?: unknown[]) {
+        counted.set(q.name, (counted.get(q.name) ?? 0) + 1);
+        return super.query(q, params);
+      }
+    }
+    const store = await openPg(url, { pollIntervalMs: 60_000 }, new CountingDriver(url));
+    let peer: SqlStore | undefined;
+    try {
+      const ac = new AbortController();
+      const events = collect(store.watch('/registry/configmaps/', await store.currentRV(), { signal: ac.signal }), 100);
+      counted.clear();
+      for (let i = 0; i < 100; i++) await store.create(`/registry/configmaps/ns/o${i}`, cm(`o${i}`));
+      expect((await events).map((e) => e.obj?.metadata?.name)).toEqual(Array.from({ length: 100 }, (_, i) => `o${i}`));
+      ac.abort();
+      expect([counted.get('capstan_tail') ?? 0, counted.get('capstan_notify') ?? 0]).toEqual([0, 0]);
+      // Another process says hello: from now on this one rings for it.
+      peer = await openPg(url, { pollIntervalMs: 60_000 });
+      const seen = collect(peer.watch('/registry/configmaps/', await peer.currentRV(), { signal: AbortSignal.timeout(5_000) }), 1);
+      await new Promise((r) => setTimeout(r, 20));
+      const w = await store.create('/registry/configmaps/ns/after', cm('after'));
+      expect((await seen)[0]!.rv).toBe(w.rv);
+      expect(counted.get('capstan_notify') ?? 0).toBeGreaterThan(0);
+    } finally {
+      await peer?.close();
       await store.close();
     }
   });

@@ -3,10 +3,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlDriver, Row } from './drivers/driver.ts';
 import { queries } from './sql/queries.ts';
-import { schema } from './sql/schema.ts';
+import { WriteBatcher, type Write } from './batcher.ts';
+import { schema, SCHEMA_VERSION } from './sql/schema.ts';
 import { decode, encode, prefixEnd, encodeContinue, decodeContinue } from './codec.ts';
 import { Broadcaster, Watcher, toWatchEvent } from './watch/broadcaster.ts';
-import { LogTailer, toEntry, type KnownValues } from './watch/tailer.ts';
+import { EntryKind, LogTailer, toEntry, type LogEntry } from './watch/tailer.ts';
 import {
   StorageError, type GuaranteedUpdateOptions, type Key, type KeyPrefix, type ListOptions, type ListResult,
   type Preconditions, type Store, type Stored, type StoredObject, type TryUpdate, type WatchEvent, type WatchOptions,
@@ -25,6 +26,9 @@ export interface SqlStoreOptions {
 }
 
 interface Raw { rv: bigint; text: string }
+
+const created = (rv: bigint, key: Key, text: string): LogEntry =>
+  ({ rv, key, kind: EntryKind.Created, value: text, prevRV: 0n, prevValue: null });
 
 /** Deep equality of two JSON texts regardless of object key order. */
 function sameJSON(a: string, b: string): boolean {
@@ -48,24 +52,28 @@ const rvOf = (row: Row | undefined): bigint => BigInt((row?.rv as string | numbe
  */
 const queryable = (key: string): string => (key.includes('\0') ? key.replaceAll('\0', '\uffff') : key);
 const MAX_UPDATE_ATTEMPTS = 100;
+/** Another process is taken to be listening while its heartbeat is this recent (s). */
+const PEER_TIMEOUT_S = 60;
+const NOTIFY_CHANNEL = 'capstan_log';
 const CATCH_UP_BATCH = 1_000;
 const TOO_LARGE_RV_WAIT_MS = 3_000;
 
 export class SqlStore implements Store {
   readonly id = randomUUID();
   private readonly broadcaster = new Broadcaster();
-  /** Values of writes this process made that the tailer has not passed yet (bounded). */
-  private readonly known: KnownValues = new Map();
   private readonly tailer: LogTailer;
-  private notifyInFlight = false;
+  private readonly writes: WriteBatcher;
+  /** Whether another process may be listening for this one's doorbell (see `heard` and `beat`). */
+  private peers = false;
+  private notifying: Promise<void> | undefined;
   private notifyAgain = false;
   private unlisten: (() => Promise<void>) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private closed = false;
 
   private constructor(readonly driver: SqlDriver, startRV: bigint, private readonly opts: SqlStoreOptions) {
+    this.writes = new WriteBatcher(driver, driver.maxWritesInFlight);
     this.tailer = new LogTailer(driver, startRV, (entries, upTo) => this.broadcaster.deliver(entries, upTo), {
-      known: this.known,
       holeTimeoutMs: opts.holeTimeoutMs,
       pollIntervalMs: opts.pollIntervalMs,
       onError: (err) => opts.logger?.('storage: reading the log failed', err),
@@ -79,6 +87,11 @@ export class SqlStore implements Store {
 
   static async open(driver: SqlDriver, opts: SqlStoreOptions = {}): Promise<SqlStore> {
     await driver.exec(schema);
+    const [version] = await driver.query(queries.schemaVersion);
+    if (Number(version?.version) > SCHEMA_VERSION) {
+      await driver.close();
+      throw new Error(`storage: the database's schema is version ${String(version?.version)}, newer than this Capstan's (${SCHEMA_VERSION})`);
+    }
     const [max] = await driver.query(queries.maxRV);
     const [compacted] = await driver.query(queries.compactedRV);
     // Start a little behind the head so that writes still in flight at start-up are not
@@ -88,13 +101,19 @@ export class SqlStore implements Store {
     if (start < 0n) start = 0n;
     const store = new SqlStore(driver, start, opts);
     if (driver.shared) {
-      store.unlisten = await driver.listen('capstan_log', () => store.tailer.ring(), () => store.tailer.ring());
+      store.unlisten = await driver.listen(NOTIFY_CHANNEL, (sender) => store.heard(sender), () => {
+        // NOTIFYs sent while away are lost, so read the log; and see who is here now.
+        store.tailer.ring();
+        void store.beat();
+      });
     }
     store.tailer.start();
     await store.tailer.waitFor(rvOf(max), 30_000);
     store.heartbeat = setInterval(() => void store.beat(), opts.heartbeatIntervalMs ?? 10_000);
     store.heartbeat.unref();
     await store.beat();
+    // Hello: processes already here that took themselves to be alone start ringing for this one.
+    if (driver.shared) await store.ringPeers();
     return store;
   }
 
@@ -126,33 +145,73 @@ export class SqlStore implements Store {
     await this.driver.query(queries.forgetMembers, [olderThanMs / 1_000]);
   }
 
+  /** Records this process in capstan_members, and learns whether any other process is there. */
   private async beat(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.driver.query(queries.heartbeat, [this.id, this.minNeededRV().toString()]);
+      const [row] = await this.driver.query(queries.heartbeat, [this.id, this.minNeededRV().toString(), PEER_TIMEOUT_S]);
+      if (row?.peers === true) this.joined();
+      else this.peers = false;
     } catch (err) {
       this.opts.logger?.('storage: heartbeat failed', err);
     }
   }
 
-  private remember(rv: bigint, value: string | null, prevValue: string | null): void {
-    // Bounded: past this the tailer just reads the values back.
-    if (this.known.size < 100_000 && rv > this.tailer.last) this.known.set(rv, { value, prevValue });
+  /** A doorbell from `sender`: read the log, unless it is this process's own. */
+  private heard(sender: string): void {
+    if (sender === this.id) return;
+    this.tailer.ring();
+    this.joined();
   }
 
-  /** After a commit: wake the local tailer now, and other processes with one coalesced NOTIFY. */
-  private afterWrite(): void {
-    this.tailer.ring();
-    if (!this.driver.shared) return;
-    if (this.notifyInFlight) { this.notifyAgain = true; return; }
-    this.notifyInFlight = true;
-    void (async () => {
+  /**
+   * Another process is listening. If this one took itself to be alone, it has written without
+   * ringing: ring now, so the newcomer reads what it may have missed.
+   */
+  private joined(): void {
+    if (this.peers || !this.driver.shared) return;
+    this.peers = true;
+    void this.ringPeers();
+  }
+
+  /**
+   * Wakes the other processes' log readers: one NOTIFY in flight at a time, coalescing the
+   * writes made meanwhile. Not sent while no other process is there to hear it: each process
+   * says hello with one when it opens, and heartbeats in capstan_members show who is still here.
+   */
+  private ringPeers(): Promise<void> {
+    if (this.notifying) { this.notifyAgain = true; return this.notifying; }
+    this.notifying = (async () => {
       do {
         this.notifyAgain = false;
-        try { await this.driver.query(queries.notify); } catch { /* the poll is the backstop */ }
+        try { await this.driver.query(queries.notify, [this.id]); } catch { /* the poll is the backstop */ }
       } while (this.notifyAgain && !this.closed);
-      this.notifyInFlight = false;
+      this.notifying = undefined;
     })();
+    return this.notifying;
+  }
+
+  /**
+   * Makes one write (batched with others that queue meanwhile) and tells the log reader what it
+   * committed (`change` at the write's RV), or the hole filler it left if it took an RV and lost
+   * (a create of a key that exists), so the reader hands both on without reading them back.
+   * Returns the write's RV, 0 if it did not happen.
+   */
+  private async write(w: Write, change: (rv: bigint) => LogEntry): Promise<bigint> {
+    this.tailer.writing();
+    let entry: LogEntry | undefined;
+    try {
+      const out = await this.writes.submit(w);
+      if (out.rv === 0n) {
+        if (out.filler) entry = { rv: out.filler, key: '', kind: EntryKind.Hole, value: null, prevRV: 0n, prevValue: null };
+        return 0n;
+      }
+      entry = change(out.rv);
+      if (this.peers) void this.ringPeers();
+      return out.rv;
+    } finally {
+      this.tailer.wrote(entry);
+    }
   }
 
   private async getRaw(key: Key): Promise<Raw | undefined> {
@@ -162,11 +221,8 @@ export class SqlStore implements Store {
 
   async create(key: Key, obj: StoredObject): Promise<Stored> {
     const text = encode(obj);
-    const [row] = await this.driver.query(queries.create, [key, text]);
-    const rv = rvOf(row);
+    const rv = await this.write({ kind: 'create', key, value: text }, (rv) => created(rv, key, text));
     if (rv === 0n) throw new StorageError('AlreadyExists', key);
-    this.remember(rv, text, null);
-    this.afterWrite();
     return { key, rv, obj: decode(text, rv) };
   }
 
@@ -199,13 +255,11 @@ export class SqlStore implements Store {
       const text = encode(next);
       // No change, whatever order its keys came in: nothing is written and the RV stays.
       if (cur && (text === cur.text || sameJSON(text, cur.text))) return { key, rv: cur.rv, obj: decode(cur.text, cur.rv) };
-      const [row] = cur
-        ? await this.driver.query(queries.update, [key, cur.rv.toString(), text])
-        : await this.driver.query(queries.create, [key, text]);
-      const rv = rvOf(row);
+      const rv = cur
+        ? await this.write({ kind: 'update', key, expected: cur.rv, value: text },
+          (rv) => ({ rv, key, kind: EntryKind.Updated, value: text, prevRV: cur.rv, prevValue: cur.text }))
+        : await this.write({ kind: 'create', key, value: text }, (rv) => created(rv, key, text));
       if (rv === 0n) continue; // lost the compare-and-swap: read again and retry
-      this.remember(rv, text, cur ? cur.text : null);
-      this.afterWrite();
       return { key, rv, obj: decode(text, rv) };
     }
     throw new StorageError('Conflict', key, `too many concurrent updates to ${key}`);
@@ -218,10 +272,9 @@ export class SqlStore implements Store {
       this.checkPreconditions(key, cur, opts.preconditions);
       const stored = { key, rv: cur.rv, obj: decode(cur.text, cur.rv) };
       opts.validate?.(stored);
-      const [row] = await this.driver.query(queries.delete, [key, cur.rv.toString()]);
-      if (rvOf(row) === 0n) continue;
-      this.remember(rvOf(row), null, cur.text);
-      this.afterWrite();
+      const rv = await this.write({ kind: 'delete', key, expected: cur.rv },
+        (rv) => ({ rv, key, kind: EntryKind.Deleted, value: null, prevRV: cur.rv, prevValue: cur.text }));
+      if (rv === 0n) continue;
       return stored;
     }
     throw new StorageError('Conflict', key, `too many concurrent updates to ${key}`);
@@ -403,9 +456,9 @@ export class SqlStore implements Store {
     const step = 5_000n;
     for (let from = rvOf(minRow) - 1n; from < target; from += step) {
       for (;;) {
-        const deleted = await this.driver.query(queries.compactBatch,
+        const [done] = await this.driver.query(queries.compactBatch,
           [from.toString(), (from + step).toString(), target.toString(), 1_000]);
-        if (deleted.length < 1_000) break;
+        if (Number(done?.n ?? 0) < 1_000) break;
       }
     }
     return target;

@@ -396,5 +396,90 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
         await fresh.close();
       }
     }, 120_000);
+
+    it('keeps every write\'s own outcome when concurrent writers contend for the same keys (creates, updates, deletes)', async () => {
+      const fresh = await factory.open();
+      try {
+        const p = '/registry/configmaps/contended/';
+        const from = await fresh.currentRV();
+        const written: bigint[] = [];
+        const deleted: bigint[] = [];
+        const count = (o: StoredObject | undefined) => Number((o as { data?: { n?: string } } | undefined)?.data?.n ?? -1);
+        let next = 0;
+        await Promise.all(Array.from({ length: 16 }, async () => {
+          while (next < 1_500) {
+            const i = next++;
+            const key = `${p}k${i % 8}`;
+            const op = i % 5;
+            try {
+              if (op === 0) written.push((await fresh.create(key, cm(`k${i % 8}`, { n: '0' }))).rv);
+              else if (op === 1) deleted.push((await fresh.delete(key)).rv);
+              else {
+                written.push((await fresh.guaranteedUpdate(key, (c) => ({ ...(c?.obj ?? cm(`k${i % 8}`)), data: { n: String(count(c?.obj) + 1) } }),
+                  { ignoreNotFound: true })).rv);
+              }
+            } catch (e) {
+              if (!isStorageError(e, 'AlreadyExists') && !isStorageError(e, 'NotFound')) throw e;
+            }
+          }
+        }));
+        const final = await fresh.list(p);
+        const events: WatchEvent[] = [];
+        const ac = new AbortController();
+        const last = await fresh.currentRV();
+        for await (const ev of fresh.watch(p, from, { signal: ac.signal })) {
+          events.push(ev);
+          if (ev.rv >= last) break;
+        }
+        ac.abort();
+        expect(events.length).toBeGreaterThan(1_000);
+        for (let i = 1; i < events.length; i++) expect(events[i]!.rv > events[i - 1]!.rv).toBe(true);
+        const sorted = (rvs: bigint[]) => [...rvs].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+        // Every create and update acknowledged is one event; so is every delete (which returns the version it deleted).
+        expect(events.filter((e) => e.type !== 'DELETED').map((e) => e.rv)).toEqual(sorted(written));
+        expect(sorted(events.filter((e) => e.type === 'DELETED').map((e) => BigInt(e.prevObj!.metadata!.resourceVersion!)))).toEqual(sorted(deleted));
+        // Each key's events chain: an update read the version before it, a create found none.
+        const state = new Map<string, StoredObject>();
+        for (const e of events) {
+          const before = state.get(e.key);
+          if (e.type === 'ADDED') expect(before).toBeUndefined();
+          else {
+            expect(e.prevObj?.metadata?.resourceVersion).toBe(before?.metadata?.resourceVersion);
+            if (e.type === 'MODIFIED') expect(count(e.obj)).toBe(count(before) + 1);
+          }
+          if (e.type === 'DELETED') state.delete(e.key);
+          else state.set(e.key, e.obj!);
+        }
+        expect(final.items.map((i) => [i.key, i.rv])).toEqual([...state].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, o]) => [k, BigInt(o.metadata!.resourceVersion!)]));
+      } finally {
+        await fresh.close();
+      }
+    }, 120_000);
+
+    it('stores every value unchanged when concurrent writes go to the database together', async () => {
+      const p = uniquePrefix();
+      const awkward = ['"quoted"', 'back\\slash \\"', '{braces, commas}', 'NULL', '', 'ünïcödé ✓ 𝄞', 'tab\tnew\nline', "it's"];
+      const objs = Array.from({ length: 32 }, (_, i) => cm(`o${i}`, { v: awkward[i % awkward.length]!, [awkward[(i + 3) % awkward.length]!]: 'key' }));
+      await Promise.all(objs.map((o, i) => store.create(`${p}ns/{o${i}, "x"}`, o)));
+      const listed = await store.list(p);
+      expect(listed.items.map((i) => i.key).sort()).toEqual(objs.map((_, i) => `${p}ns/{o${i}, "x"}`).sort());
+      for (const [i, o] of objs.entries()) {
+        const got = await store.get(`${p}ns/{o${i}, "x"}`);
+        expect({ ...got.obj, metadata: { ...got.obj.metadata, resourceVersion: undefined } }).toEqual({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+      }
+      const updated = await Promise.all(objs.map((o, i) => store.guaranteedUpdate(`${p}ns/{o${i}, "x"}`, (c) => ({ ...c!.obj, data: { v: `${awkward[i % awkward.length]!}!` } }))));
+      expect(updated.map((u) => (u.obj as { data: { v: string } }).data.v)).toEqual(objs.map((_, i) => `${awkward[i % awkward.length]!}!`));
+      await Promise.all(objs.map((_, i) => store.delete(`${p}ns/{o${i}, "x"}`)));
+      expect((await store.list(p)).items).toHaveLength(0);
+    });
+
+    it('fails only the write that cannot be stored when concurrent writes go to the database together', async () => {
+      const p = uniquePrefix();
+      const results = await Promise.allSettled(Array.from({ length: 24 }, (_, i) =>
+        // PostgreSQL text holds no NUL: that key cannot be stored.
+        store.create(i === 13 ? `${p}ns/bad\u0000key` : `${p}ns/o${String(i).padStart(2, '0')}`, cm(`o${i}`))));
+      expect(results.map((r) => r.status)).toEqual(Array.from({ length: 24 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')));
+      expect((await store.list(p)).items).toHaveLength(23);
+    });
   });
 }

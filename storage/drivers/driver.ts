@@ -8,13 +8,16 @@ export interface SqlDriver {
   readonly name: 'pg' | 'pglite';
   /** Whether other processes can share this database (and so need NOTIFY to learn of writes). */
   readonly shared: boolean;
+  /** Write statements to keep in flight at once; writes beyond them queue and go together (storage/batcher.ts). */
+  readonly maxWritesInFlight: number;
   query(q: NamedQuery, params?: unknown[]): Promise<Row[]>;
   /** Runs DDL (several statements, no parameters). */
   exec(sql: string): Promise<void>;
   /**
-   * LISTEN on a channel. `onNotify` is a doorbell: delivery is at-most-once, so the caller
-   * re-reads the log after `onReconnect` too. Returns a function that stops listening.
+   * LISTEN on a channel. `onNotify` (with the notification's payload) is a doorbell: delivery is
+   * at-most-once, so the caller re-reads the log after `onReconnect` too. Returns a function that
+   * stops listening.
    */
-  listen(channel: string, onNotify: () => void, onReconnect: () => void): Promise<() => Promise<void>>;
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

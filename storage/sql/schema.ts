@@ -2,13 +2,21 @@
 //   capstan_log      every change, keyed by its RV: the source of truth for watches and for
 //                    reads at an older RV; compaction trims it.
 //   capstan_objects  the current RV of every live key, so current reads never scan history.
-//   capstan_meta     the compacted RV.
+//   capstan_meta     the compacted RV and the schema version.
 //   capstan_members  each store process's oldest RV still needed, so compaction spares it.
-// RVs come from one sequence. Writes are single function calls (one statement, autocommit), and
-// the functions take the RV only once the write is known to succeed, so an RV is burned only
-// when a process dies mid-write; readers fill such holes (storage/watch/tailer.ts).
+// RVs come from one sequence. Writes are single statements (sql/queries.ts, autocommit) that take
+// an RV only once the write is known to succeed, or fill the RV they took in the same statement,
+// so an RV is burned only when a process dies mid-write; readers fill such holes
+// (storage/watch/tailer.ts).
+//
+// capstan_log has one index, its primary key: a key's history is the chain of prev_rv links, so
+// nothing needs an index on (key, rv), whose upkeep on every write (long text keys) costs more
+// than the reads it would serve (reads at an older RV and compaction follow prev_rv instead).
+//
+// Version 2 (from 1): the (key, rv) index and the write functions (capstan_create, _update,
+// _delete) are gone; the rows are the same, so existing data needs no change.
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const schema = `
 -- Several API servers may start at once on one database.
@@ -19,10 +27,9 @@ CREATE TABLE IF NOT EXISTS capstan_log (
   rv      bigint PRIMARY KEY,
   key     text COLLATE "C" NOT NULL,
   kind    smallint NOT NULL,          -- 0 hole filler, 1 created, 2 updated, 3 deleted
-  prev_rv bigint NOT NULL DEFAULT 0,  -- the key's previous version (0 on create)
+  prev_rv bigint NOT NULL DEFAULT 0,  -- the key's previous version (0 on create; 1 and 2 only)
   value   text                        -- the object without metadata.resourceVersion; NULL for 0 and 3
 );
-CREATE INDEX IF NOT EXISTS capstan_log_key_rv ON capstan_log (key, rv);
 
 CREATE TABLE IF NOT EXISTS capstan_objects (
   key text COLLATE "C" PRIMARY KEY,
@@ -46,42 +53,10 @@ CREATE TABLE IF NOT EXISTS capstan_members (
 INSERT INTO capstan_log (rv, key, kind)
   SELECT nextval('capstan_rv'), '', 0 WHERE NOT EXISTS (SELECT 1 FROM capstan_log);
 
-CREATE OR REPLACE FUNCTION capstan_create(k text, v text) RETURNS bigint AS $$
-DECLARE r bigint;
-BEGIN
-  PERFORM 1 FROM capstan_objects WHERE key = k;
-  IF FOUND THEN RETURN 0; END IF;
-  r := nextval('capstan_rv');
-  INSERT INTO capstan_objects (key, rv) VALUES (k, r) ON CONFLICT (key) DO NOTHING;
-  IF NOT FOUND THEN
-    -- Lost a race with another creator: fill the RV we took, so readers need not wait for it.
-    INSERT INTO capstan_log (rv, key, kind) VALUES (r, '', 0);
-    RETURN 0;
-  END IF;
-  INSERT INTO capstan_log (rv, key, kind, prev_rv, value) VALUES (r, k, 1, 0, v);
-  RETURN r;
-END $$ LANGUAGE plpgsql;
-
--- Compare-and-swap: returns 0 unless the key's current RV is still 'expected'.
-CREATE OR REPLACE FUNCTION capstan_update(k text, expected bigint, v text) RETURNS bigint AS $$
-DECLARE r bigint;
-BEGIN
-  PERFORM 1 FROM capstan_objects WHERE key = k AND rv = expected FOR UPDATE;
-  IF NOT FOUND THEN RETURN 0; END IF;
-  r := nextval('capstan_rv');
-  UPDATE capstan_objects SET rv = r WHERE key = k;
-  INSERT INTO capstan_log (rv, key, kind, prev_rv, value) VALUES (r, k, 2, expected, v);
-  RETURN r;
-END $$ LANGUAGE plpgsql;
-
-CREATE OR REPLACE FUNCTION capstan_delete(k text, expected bigint) RETURNS bigint AS $$
-DECLARE r bigint;
-BEGIN
-  PERFORM 1 FROM capstan_objects WHERE key = k AND rv = expected FOR UPDATE;
-  IF NOT FOUND THEN RETURN 0; END IF;
-  r := nextval('capstan_rv');
-  DELETE FROM capstan_objects WHERE key = k;
-  INSERT INTO capstan_log (rv, key, kind, prev_rv) VALUES (r, k, 3, expected);
-  RETURN r;
-END $$ LANGUAGE plpgsql;
+-- From version 1.
+DROP INDEX IF EXISTS capstan_log_key_rv;
+DROP FUNCTION IF EXISTS capstan_create(text, text);
+DROP FUNCTION IF EXISTS capstan_update(text, bigint, text);
+DROP FUNCTION IF EXISTS capstan_delete(text, bigint);
+UPDATE capstan_meta SET value = ${SCHEMA_VERSION} WHERE name = 'schema_version' AND value < ${SCHEMA_VERSION};
 `;
