@@ -23,7 +23,7 @@ import { ensurePki } from '../server/pki.ts';
 import { stopCachers } from '../server/registry/cacher.ts';
 import { openStore } from '../storage/index.ts';
 import { TestPostgres } from '../test/postgres.ts';
-import { processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
+import { processCpuMs, processTreeCpuMs, threadCpuMs } from './lib/cpu.ts';
 import { HttpsLoad } from './lib/https-load.ts';
 import { fmt, percentile, renderText, type BenchTable } from './lib/report.ts';
 
@@ -99,12 +99,6 @@ async function waitBound(bound: () => number, want: number): Promise<{ samples: 
   }
   return { samples, done: false };
 }
-
-/** CPU time of this whole process (every thread), in ms. */
-const processCpuMs = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1_000;
-};
 
 interface Cluster {
   server: Awaited<ReturnType<typeof startApiServer>>;

@@ -11,7 +11,7 @@ export interface ComponentThreadOptions {
   component: 'scheduler' | 'controller-manager';
   /** A kubeconfig file, or a kubeconfig's YAML (benchmarks and tests that have no file). */
   kubeconfig: { file: string } | { yaml: string };
-  /** Controller manager: run only these (Controller.name); default: defaultControllers(). */
+  /** Controller manager: run only these (Controller.name); default: all of controllersWith(). */
   controllers?: string[];
   /** Controller manager: upstream's --use-service-account-credentials. */
   useServiceAccountCredentials?: boolean;
@@ -98,8 +98,7 @@ async function runInThread(opts: ComponentThreadOptions): Promise<void> {
       report?.();
     } else {
       const controllers = await import('../controllers/index.ts');
-      let list = controllers.defaultControllers();
-      if (opts.serviceAccountKey) list.push(controllers.serviceAccountTokensController(opts.serviceAccountKey));
+      let list = controllers.controllersWith(opts.serviceAccountKey);
       if (opts.controllers) list = list.filter((c) => opts.controllers!.includes(c.name));
       const running = controllers.startControllerManager({
         kubeconfig, signal: ac.signal, log, controllers: list,

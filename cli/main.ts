@@ -14,9 +14,8 @@ import { loadEncryptionConfig, type EncryptionConfig } from '../server/encryptio
 import { EncryptingStore } from '../server/encryption/store.ts';
 import { Auditor, fileAuditSink, loadAuditPolicy, METADATA_POLICY } from '../server/pipeline/audit.ts';
 import type { InflightLimits } from '../server/pipeline/inflight.ts';
-import { defaultControllers, startControllerManager } from '../controllers/index.ts';
+import { controllersWith, startControllerManager } from '../controllers/index.ts';
 import { localProvisioner } from '../controllers/localprovisioner.ts';
-import { serviceAccountTokensController } from '../controllers/serviceaccounttokens.ts';
 import { FakeRuntime, startKubelet, startSimulatedNodes } from '../kubelet/index.ts';
 import { startKubeletServer } from '../kubelet/server.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
@@ -122,7 +121,7 @@ async function main(): Promise<void> {
     const key = values['service-account-private-key-file'];
     const running = command === 'scheduler' ? startScheduler(opts)
       : startControllerManager({
-        ...opts, useServiceAccountCredentials: values['use-service-account-credentials'], ...controllersSigningWith(key ? readFileSync(key, 'utf8') : undefined),
+        ...opts, useServiceAccountCredentials: values['use-service-account-credentials'], controllers: controllersWith(key ? { privateKey: readFileSync(key, 'utf8') } : undefined),
       });
     for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => ac.abort());
     await running.done;
@@ -391,15 +390,6 @@ const DEFAULT_CLUSTER_DNS = '10.96.0.10';
 /** A short name for this cluster's iptables chains, from what identifies it on this host. */
 function clusterTagOf(identity: string): string {
   return createHash('sha256').update(path.resolve(identity)).digest('hex').slice(0, 8);
-}
-
-/**
- * The default controllers plus the tokens controller, which needs the service-account key
- * (kube-controller-manager's --service-account-private-key-file); without a key, the defaults.
- */
-function controllersSigningWith(privateKey: string | undefined, rootCA?: string) {
-  if (!privateKey) return {};
-  return { controllers: [...defaultControllers(), serviceAccountTokensController({ privateKey, ...(rootCA ? { rootCA } : {}) })] };
 }
 
 main().catch((e) => {

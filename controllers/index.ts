@@ -30,6 +30,7 @@ import { resourceQuotaController } from './resourcequota.ts';
 import { persistentVolumeBinderController } from './persistentvolume/index.ts';
 import { pvcProtectionController } from './pvcprotection.ts';
 import { pvProtectionController } from './pvprotection.ts';
+import { serviceAccountTokensController, type ServiceAccountTokensOptions } from './serviceaccounttokens.ts';
 
 export { namespaceController } from './namespace.ts';
 export { serviceAccountsController } from './serviceaccounts.ts';
@@ -62,6 +63,14 @@ export function defaultControllers(): Controller[] {
     statefulSetController(), daemonSetController(), clusterRoleAggregationController(), resourceQuotaController(),
     persistentVolumeBinderController(), pvcProtectionController(), pvProtectionController(),
   ];
+}
+
+/**
+ * The controllers a controller manager runs: the defaults, plus the tokens controller when it
+ * has the service-account key (kube-controller-manager's --service-account-private-key-file).
+ */
+export function controllersWith(tokenSigner: ServiceAccountTokensOptions | undefined): Controller[] {
+  return tokenSigner ? [...defaultControllers(), serviceAccountTokensController(tokenSigner)] : defaultControllers();
 }
 
 /**

@@ -21,6 +21,12 @@ export function threadCpuMs(): number {
   }
 }
 
+/** CPU time of this whole process (every thread), in ms. */
+export function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1_000;
+}
+
 /** CPU time of a process and its children (a postmaster and its backends), in ms. */
 export function processTreeCpuMs(root: number): number {
   let ticks = 0;

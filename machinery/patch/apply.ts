@@ -69,12 +69,7 @@ export class FieldSet {
     return this.paths.has(key);
   }
 
-  /** Whether some member lies strictly below `path`. */
-  hasDescendant(path: FieldPath): boolean {
-    return this.hasDescendantKey(pathKey(path));
-  }
-
-  /** hasDescendant() by the path's key. */
+  /** Whether some member lies strictly below the path whose key (pathKey) is `key`. */
   hasDescendantKey(key: string): boolean {
     if (!this.prefixes) {
       const prefixes = new Set<string>();
