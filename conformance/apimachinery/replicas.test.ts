@@ -45,7 +45,8 @@ describe('two API servers on one PostgreSQL', () => {
       latencies.push(ev!.at - t0);
     }
     req.abort();
-    expect(seen.map((e) => e.rv)).toEqual(written);
+    // Each system's root CA publisher may add kube-root-ca.crt to the namespace meanwhile.
+    expect(seen.filter((e) => e.name.startsWith('cm')).map((e) => e.rv)).toEqual(written);
     latencies.sort((x, y) => x - y);
     // Promptly, not by a poll: the figure itself (well under 100 ms) is bench/'s to measure, and
     // a loaded CI machine must not fail this test on it.

@@ -15,17 +15,21 @@ export const queries = {
   // reader waits for that RV.
 
   /**
-   * Creates key $1 with value $2. The RV is taken before the key is known to be free (the
-   * conflict check is the insert itself); if it is not, the same statement fills that RV
-   * (currval: this session's last nextval, which that VALUES row has just called).
+   * Creates key $1 with value $2, unless the key is there in this statement's snapshot: then no
+   * RV is taken. The check must come first: a create that took its RV and then waited for an
+   * uncommitted delete of the key would commit after it with a lower RV, and watchers would see
+   * it added before the delete. What the check cannot see (a create racing this one) the insert's
+   * conflict catches; the same statement then fills the RV it took (currval: this session's last
+   * nextval, which the insert has just called).
    */
   create: q('capstan_create', `
-    WITH o AS (INSERT INTO capstan_objects (key, rv) VALUES ($1::text, nextval('capstan_rv'))
+    WITH f AS (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM capstan_objects WHERE key = $1::text)),
+         o AS (INSERT INTO capstan_objects (key, rv) SELECT $1::text, nextval('capstan_rv') FROM f
                ON CONFLICT (key) DO NOTHING RETURNING rv)
     INSERT INTO capstan_log (rv, key, kind, value)
       SELECT coalesce(o.rv, currval('capstan_rv')), CASE WHEN o.rv IS NULL THEN '' ELSE $1::text END,
              CASE WHEN o.rv IS NULL THEN 0 ELSE 1 END, CASE WHEN o.rv IS NULL THEN NULL ELSE $2::text END
-      FROM (VALUES (1)) one LEFT JOIN o ON true
+      FROM f LEFT JOIN o ON true
     RETURNING rv, kind`),
 
   /**
@@ -61,10 +65,11 @@ export const queries = {
   // inserted in key order, so two of these never deadlock, and log rows in RV order, as a reader
   // filling holes inserts them.
 
-  /** Creates keys $1 with values $2. */
+  /** Creates keys $1 with values $2; a key already there takes no RV (see create). */
   createMany: q('capstan_create_many', `
     WITH w AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(key, value, i)),
-         r AS (SELECT w.*, nextval('capstan_rv') AS rv FROM w),
+         r AS (SELECT w.*, nextval('capstan_rv') AS rv FROM w
+               WHERE NOT EXISTS (SELECT 1 FROM capstan_objects cur WHERE cur.key = w.key)),
          o AS (INSERT INTO capstan_objects (key, rv) SELECT key, rv FROM r ORDER BY key
                ON CONFLICT (key) DO NOTHING RETURNING rv),
          l AS (INSERT INTO capstan_log (rv, key, kind, value)
