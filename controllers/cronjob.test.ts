@@ -126,7 +126,9 @@ describe('cron job controller', () => {
     expect(job.metadata?.annotations?.[SCHEDULED_TIMESTAMP_ANNOTATION]).toBe(new Date(first).toISOString().replace('.000Z', 'Z'));
     expect(job.metadata?.labels).toMatchObject({ app: 'tick' });
     expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'CronJob', name: 'tick', uid: created.metadata?.uid, controller: true });
-    expect((await eventsFor(ns, 'tick')).find((e) => e.reason === 'SuccessfulCreate')?.message).toBe(`Created job ${name}`);
+    // Events are written after the Job, by the recorder: wait for it.
+    const made = await eventually(async () => (await eventsFor(ns, 'tick')).find((e) => e.reason === 'SuccessfulCreate'));
+    expect(made.message).toBe(`Created job ${name}`);
 
     // The Job completes: it leaves the active list and its completion becomes lastSuccessfulTime.
     const cj = await eventually(async () => {
@@ -198,7 +200,11 @@ describe('cron job controller', () => {
       return all.length === 1 ? all : undefined;
     });
     expect(left[0]!.metadata?.uid).toBe(j2.metadata?.uid);
-    expect((await eventsFor(ns, 'hist')).map((e) => e.message)).toContain(`Deleted job ${j1.metadata?.name}`);
+    const messages = await eventually(async () => {
+      const all = (await eventsFor(ns, 'hist')).map((e) => e.message);
+      return all.includes(`Deleted job ${j1.metadata?.name}`) ? all : undefined;
+    });
+    expect(messages).toContain(`Deleted job ${j1.metadata?.name}`);
     await rest.delete(cronJobs, ns, 'hist');
   });
 
