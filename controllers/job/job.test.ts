@@ -145,12 +145,26 @@ describe('job controller', () => {
 
   it('stops a Job at activeDeadlineSeconds: its running pods are deleted and it fails with DeadlineExceeded', async () => {
     const ns = await namespace('job-deadline');
-    await rest.create(jobs, ns, { metadata: { name: 'slow' }, spec: jobSpec({ activeDeadlineSeconds: 1, parallelism: 2, completions: 4 }) });
-    await eventually(async () => ((await jobPods(ns)).filter(isActive).length === 2 ? true : undefined));
-    const job = await eventually(async () => {
-      const j = await getJob(ns, 'slow');
-      return condition(j, 'Failed') ? j : undefined;
-    }, 8_000);
+    // An informer sees every pod the Job ran, however briefly: polling could miss the second
+    // second in which both were active when the suite is loaded.
+    let maxActive = 0;
+    const watch = new AbortController();
+    const inf = new Informer<V1Pod>(listWatcherFor(rest, pods, { namespace: ns }), { name: 'test-pods' });
+    const measure = () => { maxActive = Math.max(maxActive, inf.list().filter(isActive).length); };
+    inf.addEventHandler({ onAdd: measure, onUpdate: measure, onDelete: measure });
+    const running = inf.run(watch.signal);
+    let job: V1Job;
+    try {
+      await rest.create(jobs, ns, { metadata: { name: 'slow' }, spec: jobSpec({ activeDeadlineSeconds: 1, parallelism: 2, completions: 4 }) });
+      job = await eventually(async () => {
+        const j = await getJob(ns, 'slow');
+        return condition(j, 'Failed') ? j : undefined;
+      }, 20_000);
+    } finally {
+      watch.abort();
+      await running;
+    }
+    expect(maxActive).toBe(2);
     expect(condition(job, 'Failed')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
     expect(job.status).toMatchObject({ failed: 2, terminating: 0 });
     expect(job.status?.active ?? 0).toBe(0);
