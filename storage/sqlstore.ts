@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { SqlDriver, Row } from './drivers/driver.ts';
 import { queries } from './sql/queries.ts';
 import { WriteBatcher, type Write } from './batcher.ts';
+import { GetBatcher, type Raw } from './readbatcher.ts';
 import { schema, SCHEMA_VERSION } from './sql/schema.ts';
 import { decode, encode, prefixEnd, encodeContinue, decodeContinue } from './codec.ts';
 import { Broadcaster, Watcher, toWatchEvent } from './watch/broadcaster.ts';
@@ -25,7 +26,6 @@ export interface SqlStoreOptions {
   logger?: (msg: string, err?: unknown) => void;
 }
 
-interface Raw { rv: bigint; text: string }
 
 const created = (rv: bigint, key: Key, text: string): LogEntry =>
   ({ rv, key, kind: EntryKind.Created, value: text, prevRV: 0n, prevValue: null });
@@ -63,6 +63,7 @@ export class SqlStore implements Store {
   private readonly broadcaster = new Broadcaster();
   private readonly tailer: LogTailer;
   private readonly writes: WriteBatcher;
+  private readonly reads: GetBatcher;
   /** Whether another process may be listening for this one's doorbell (see `heard` and `beat`). */
   private peers = false;
   private notifying: Promise<void> | undefined;
@@ -73,6 +74,7 @@ export class SqlStore implements Store {
 
   private constructor(readonly driver: SqlDriver, startRV: bigint, private readonly opts: SqlStoreOptions) {
     this.writes = new WriteBatcher(driver, driver.maxWritesInFlight);
+    this.reads = new GetBatcher(driver, driver.maxReadsInFlight);
     this.tailer = new LogTailer(driver, startRV, (entries, upTo) => this.broadcaster.deliver(entries, upTo), {
       holeTimeoutMs: opts.holeTimeoutMs,
       pollIntervalMs: opts.pollIntervalMs,
@@ -214,9 +216,8 @@ export class SqlStore implements Store {
     }
   }
 
-  private async getRaw(key: Key): Promise<Raw | undefined> {
-    const [row] = await this.driver.query(queries.get, [queryable(key)]);
-    return row ? { rv: rvOf(row), text: row.value as string } : undefined;
+  private getRaw(key: Key): Promise<Raw | undefined> {
+    return this.reads.get(queryable(key));
   }
 
   async create(key: Key, obj: StoredObject): Promise<Stored> {

@@ -481,5 +481,31 @@ export function runStoreSuite(name: string, factory: StoreFactory): void {
       expect(results.map((r) => r.status)).toEqual(Array.from({ length: 24 }, (_, i) => (i === 13 ? 'rejected' : 'fulfilled')));
       expect((await store.list(p)).items).toHaveLength(23);
     });
+
+    it('answers each of many concurrent gets with its own key (read together): missing keys NotFound, repeated keys alike, writes acknowledged before a get seen by it', async () => {
+      const p = uniquePrefix();
+      const made = await Promise.all(Array.from({ length: 40 }, (_, i) => store.create(`${p}ns/o${i}`, cm(`o${i}`, { i: String(i) }))));
+      // Keys 0..59 (40..59 missing), each asked for twice, all at once, with a NUL key among them.
+      const asked = [...Array.from({ length: 120 }, (_, n) => `${p}ns/o${n % 60}`), `${p}ns/bad\u0000key`];
+      const got = await Promise.allSettled(asked.map((k) => store.get(k)));
+      got.forEach((r, n) => {
+        if (n < 120 && n % 60 < 40) {
+          expect(r.status).toBe('fulfilled');
+          const s = (r as PromiseFulfilledResult<Awaited<ReturnType<Store['get']>>>).value;
+          expect(s.key).toBe(asked[n]);
+          expect(s.rv).toBe(made[n % 60]!.rv);
+          expect((s.obj as { data: { i: string } }).data.i).toBe(String(n % 60));
+        } else {
+          expect(r.status).toBe('rejected');
+          expect(isStorageError((r as PromiseRejectedResult).reason, 'NotFound')).toBe(true);
+        }
+      });
+      // Each update is acknowledged before the gets that follow it are asked.
+      for (let round = 0; round < 5; round++) {
+        const updated = await Promise.all(made.map((m) => store.guaranteedUpdate(m.key, (c) => ({ ...c!.obj, data: { round: String(round) } }))));
+        const reads = await Promise.all(made.map((m) => store.get(m.key)));
+        expect(reads.map((r) => r.rv)).toEqual(updated.map((u) => u.rv));
+      }
+    });
   });
 }

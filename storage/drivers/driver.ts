@@ -10,6 +10,8 @@ export interface SqlDriver {
   readonly shared: boolean;
   /** Write statements to keep in flight at once; writes beyond them queue and go together (storage/batcher.ts). */
   readonly maxWritesInFlight: number;
+  /** Get statements to keep in flight at once; gets beyond them queue and go together (storage/readbatcher.ts). */
+  readonly maxReadsInFlight: number;
   query(q: NamedQuery, params?: unknown[]): Promise<Row[]>;
   /** Runs DDL (several statements, no parameters). */
   exec(sql: string): Promise<void>;

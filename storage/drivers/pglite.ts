@@ -31,6 +31,7 @@ export class PgliteDriver implements SqlDriver {
   readonly name = 'pglite' as const;
   readonly shared = false;
   readonly maxWritesInFlight: number;
+  readonly maxReadsInFlight = 1;
   private readonly prepared = new Set<string>();
 
   private constructor(private readonly db: PGlite, opts: { maxWritesInFlight?: number }) {

@@ -107,6 +107,10 @@ export const queries = {
   get: q('capstan_get', `
     SELECT l.rv, l.value FROM capstan_objects o JOIN capstan_log l ON l.rv = o.rv WHERE o.key = $1`),
 
+  /** The current objects of several keys at once (those that exist). */
+  getMany: q('capstan_get_many', `
+    SELECT o.key, l.rv, l.value FROM capstan_objects o JOIN capstan_log l ON l.rv = o.rv WHERE o.key = ANY($1::text[])`),
+
   /** Max committed RV visible in this statement's snapshot. */
   maxRV: q('capstan_max_rv', `SELECT coalesce(max(rv), 0) AS rv FROM capstan_log`),
 
