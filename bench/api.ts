@@ -3,7 +3,8 @@
 // raw Express hello-world on the same TLS and the same clients: the machine's HTTP limit.
 // Goals from the issue: create ≥ 1,500/s on PostgreSQL, get p99 ≤ 10 ms, a list of 10,000 ≤ 300 ms.
 // Figures only: nothing here asserts.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,6 +35,9 @@ const TOKEN = 'capstan-bench-token';
 const PAYLOAD = 'x'.repeat(256);
 
 const GOAL = { createPerSec: 1_500, getP99Ms: 10, listMs: 300 };
+/** API server processes behind one port for the workers run (CAPSTAN_BENCH_API_WORKERS; 0: skip it). */
+const WORKERS = Number(process.env.CAPSTAN_BENCH_API_WORKERS ?? 2);
+const root = path.resolve(import.meta.dirname, '..');
 
 interface Rate {
   perSec: number;
@@ -52,19 +56,19 @@ interface Rate {
 type Measure = (plan: Parameters<HttpsLoad['load']>[0], label: string) => Promise<Rate & { result: LoadResult }>;
 
 /** Runs load plans through `clients`, taking CPU time on this thread (and the database's) around each. */
-function measurer(clients: HttpsLoad, log: (l: string) => void, dbCpuMs: () => number = () => NaN): Measure {
+function measurer(clients: HttpsLoad, log: (l: string) => void, dbCpuMs: () => number = () => NaN, serverCpuMs: () => number = threadCpuMs): Measure {
   return async (plan, label) => {
-    const cpu = threadCpuMs();
+    const cpu = serverCpuMs();
     const db = dbCpuMs();
     const r = await clients.load(plan);
-    const cpuMs = threadCpuMs() - cpu;
+    const cpuMs = serverCpuMs() - cpu;
     const dbMs = dbCpuMs() - db;
     if (r.errors > 0) log(`${label}: ${r.errors} errors, the first: ${r.firstError}`);
     const rate = {
       perSec: r.ok / (r.elapsedMs / 1_000), p50Ms: percentile(r.latencies, 50), p99Ms: percentile(r.latencies, 99),
       ok: r.ok, cpuMsPerOp: cpuMs / r.ok, dbCpuMsPerOp: dbMs / r.ok, serverBusy: cpuMs / r.elapsedMs, clientBusy: r.clientCpuMs / r.elapsedMs,
     };
-    log(`${label}: ${fmt.rate(rate.perSec)}, p99 ${fmt.ms(rate.p99Ms)}; server thread ${fmt.pct(rate.serverBusy)} busy, clients' thread ${fmt.pct(rate.clientBusy)}`);
+    log(`${label}: ${fmt.rate(rate.perSec)}, p99 ${fmt.ms(rate.p99Ms)}; server ${fmt.pct(rate.serverBusy)} of a CPU, clients' thread ${fmt.pct(rate.clientBusy)}`);
     return { ...rate, result: r };
   };
 }
@@ -144,6 +148,63 @@ async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: s
     await server.close();
     stopCachers(store);
     await store.close();
+  }
+}
+
+export interface WorkersFigures {
+  workers: number;
+  create: Rate;
+  get: Rate;
+}
+
+/**
+ * `capstan apiserver --workers N` as a user starts it, on a fresh database of the same PostgreSQL:
+ * the same create and get load, with the CPU of all its processes counted as the server's.
+ */
+async function benchWorkers(databaseUrl: string, dir: string, log: (l: string) => void, dbCpuMs: () => number): Promise<WorkersFigures> {
+  writeFileSync(path.join(dir, 'tokens.csv'), `${TOKEN},bench,bench-uid,"system:masters"\n`);
+  const args = ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), 'apiserver', '--workers', String(WORKERS), '--database-url', databaseUrl,
+    '--data-dir', path.join(dir, 'data'), '--host', '127.0.0.1', '--port', '0', '--token-auth-file', path.join(dir, 'tokens.csv'),
+    '--service-cluster-ip-range', '10.250.0.0/24'];
+  const proc = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  proc.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`capstan apiserver --workers did not start:\n${out}`)), 60_000);
+      const check = () => {
+        const m = / workers serving at https:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+      };
+      proc.stderr.on('data', check);
+      proc.once('exit', () => { clearTimeout(timer); reject(new Error(`capstan apiserver --workers exited:\n${out}`)); });
+    });
+    const target = { port, ca: readFileSync(path.join(dir, 'data', 'pki', 'ca.crt'), 'utf8'), token: TOKEN };
+    const clients = new HttpsLoad(target, CLIENTS);
+    // The server's CPU: every process of the command (primary and workers), not this thread.
+    const m = measurer(clients, log, dbCpuMs, () => processTreeCpuMs(proc.pid!));
+    try {
+      const label = `PostgreSQL, ${WORKERS} workers`;
+      await clients.load({ method: 'POST', path: '/api/v1/namespaces', body: JSON.stringify({ metadata: { name: 'bench' } }), total: 1, concurrency: 1, expectStatus: 201 });
+      await clients.load({ method: 'GET', path: '/version', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
+      log(`${label}: create ${OBJECTS} configmaps`);
+      const create = await m({
+        method: 'POST', path: '/api/v1/namespaces/bench/configmaps', body: configMap('bench'),
+        total: OBJECTS, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
+      }, `${label} create`);
+      log(`${label}: get for ${GET_MS / 1_000} s`);
+      const get = await m({
+        method: 'GET', path: '/api/v1/namespaces/bench/configmaps/cm-{i}', modulo: create.ok, expectStatus: 200, durationMs: GET_MS, concurrency: CLIENTS,
+      }, `${label} get`);
+      return { workers: WORKERS, create, get };
+    } finally {
+      await clients.close();
+    }
+  } finally {
+    proc.kill('SIGTERM');
+    await exited;
   }
 }
 
@@ -232,6 +293,31 @@ function tables(stores: ApiFigures[], raw: Rate, load: number): BenchTable[] {
   return [summary, full];
 }
 
+/** One API server process beside `--workers N`, on the same PostgreSQL and load. */
+function workersTable(stores: ApiFigures[], w: WorkersFigures, raw: Rate): BenchTable {
+  const one = stores.find((f) => f.store === 'PostgreSQL')!;
+  const row = (figure: string, goal: string, v: (r: { create: Rate; get: Rate }) => string): string[] => [figure, goal, v(one), v(w)];
+  return {
+    title: `API server: one process, and capstan apiserver --workers ${w.workers}`,
+    columns: ['figure', 'goal', 'one process (in the bench)', `--workers ${w.workers}`],
+    rows: [
+      row('create', `≥ ${num(GOAL.createPerSec)}/s`, (r) => fmt.rate(r.create.perSec)),
+      row('create p99', '', (r) => fmt.ms(r.create.p99Ms)),
+      row('get', '', (r) => fmt.rate(r.get.perSec)),
+      row('get p50', '', (r) => fmt.ms(r.get.p50Ms)),
+      row('get p99', `≤ ${GOAL.getP99Ms} ms`, (r) => fmt.ms(r.get.p99Ms)),
+      row('server CPU per get', '', (r) => fmt.ms(r.get.cpuMsPerOp)),
+      row('server busy in get (CPUs)', '', (r) => num(r.get.serverBusy, 2)),
+      row('clients\' thread busy in get', '', (r) => fmt.pct(r.get.clientBusy)),
+      ['raw Express hello-world get p50 / p99', '', `${fmt.ms(raw.p50Ms)} / ${fmt.ms(raw.p99Ms)}`, ''],
+    ],
+    notes: [
+      `--workers ${w.workers}: the \`capstan apiserver\` command as a user runs it, a child process of the bench with ${w.workers} worker processes behind one port (node:cluster deals out connections), on its own database of the same PostgreSQL; the same ${CLIENTS} clients and plans. Its server CPU is that of all the command's processes.`,
+      `Node runs JavaScript on one thread, so one API server process can use one core; workers let the API server use more. On a machine with ${cpus().length} CPUs, the clients, PostgreSQL and the workers share them.`,
+    ],
+  };
+}
+
 // --- the figures the report's first section sets beside upstream's SLOs and the machine's limits ---
 
 function sloFigures(stores: ApiFigures[]): SloFigure[] {
@@ -273,12 +359,17 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
     const tls = { cert: pki.servingCert, key: pki.servingKey, ca: pki.caCert };
     const raw = await benchRaw(tls, log);
     const stores: ApiFigures[] = [];
+    let workers: WorkersFigures | undefined;
     for (const which of storesToRun()) {
       if (which === 'postgres') {
         const pg = await TestPostgres.start({ fsync: true });
         try {
           const postmaster = Number(readFileSync(path.join(pg.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
           stores.push(await benchApi('PostgreSQL', await openStore({ databaseUrl: await pg.createDatabase('bench') }), tls, log, () => processTreeCpuMs(postmaster)));
+          if (WORKERS > 1) {
+            const dir = mkdtempSync(path.join(tmp, 'workers-'));
+            workers = await benchWorkers(await pg.createDatabase('benchworkers'), dir, log, () => processTreeCpuMs(postmaster));
+          }
         } finally {
           await pg.stop();
         }
@@ -286,7 +377,7 @@ export async function run(log: (line: string) => void): Promise<BenchResult> {
         stores.push(await benchApi('PGlite', await openStore({ dataDir: path.join(tmp, 'pglite') }), tls, log));
       }
     }
-    return { tables: tables(stores, raw, load), slos: sloFigures(stores), limits: machineLimits(stores, raw) };
+    return { tables: [...tables(stores, raw, load), ...(workers ? [workersTable(stores, workers, raw)] : [])], slos: sloFigures(stores), limits: machineLimits(stores, raw) };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -21,6 +21,7 @@ import { startKubeletServer } from '../kubelet/server.ts';
 import { dockerNodesProblem, dockerRuntimeFor, startDockerNodes } from '../kubelet/runtime/docker/nodes.ts';
 import { startScheduler } from '../scheduler/index.ts';
 import { startComponentThread } from './componentthread.ts';
+import { isWorker, reportServing, runWorkers, workerLabel } from './workers.ts';
 import { COMPONENT_USERS, LOCAL_PROVISIONER_IDENTITY, componentKubeconfig, kubeletKubeconfigs } from './identities.ts';
 import { CLUSTER_DNS_USER, ensureClusterDNSRBAC, ensureLocalStorage } from './addons.ts';
 import { startServiceNetworking, type RunningServiceNetworking } from './network.ts';
@@ -46,6 +47,8 @@ Flags:
   --service-cluster-ip-range CIDR   ClusterIPs (default 10.96.0.0/12; kubernetes gets the 1st, kube-dns the 10th)
   --service-node-port-range A-B     NodePorts (default 30000-32767)
   --database-url URL    postgres://… : a real PostgreSQL instead of the embedded store
+  --workers N           API server processes behind the one port, each on a core of its own
+                        (apiserver; needs --database-url; default 1)
   --nodes N             Docker nodes to run (up): node-0 … with pod CIDRs 10.240.<i>.0/24 (needs Docker:
                         scripts/ensure-docker.sh)
   --simulated-nodes N   simulated nodes (up; scale tests only)
@@ -91,6 +94,7 @@ async function main(): Promise<void> {
       'cluster-domain': { type: 'string', default: 'cluster.local' },
       'proxy-mode': { type: 'string', default: 'auto' },
       'database-url': { type: 'string' },
+      workers: { type: 'string', default: '1' },
       nodes: { type: 'string', default: '0' },
       'simulated-nodes': { type: 'string', default: '0' },
       kubeconfig: { type: 'string' },
@@ -110,7 +114,8 @@ async function main(): Promise<void> {
       'service-account-private-key-file': { type: 'string' },
     },
   });
-  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${msg}\n`);
+  const label = workerLabel();
+  const log = (msg: string) => process.stderr.write(`${new Date().toISOString()} ${label}${msg}\n`);
   if (command === 'controller-manager' || command === 'scheduler') {
     if (!values.kubeconfig) {
       process.stderr.write(`capstan ${command}: --kubeconfig is required\n`);
@@ -200,6 +205,22 @@ async function main(): Promise<void> {
     process.stderr.write(`capstan: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
     process.exit(2);
   }
+  const workers = Number(values.workers);
+  if (!Number.isInteger(workers) || workers < 1) {
+    log(`capstan: --workers wants a whole number of at least 1, not ${JSON.stringify(values.workers)}`);
+    process.exit(2);
+  }
+  if (workers > 1) {
+    if (command !== 'apiserver') {
+      log('capstan: --workers is a flag of capstan apiserver');
+      process.exit(2);
+    }
+    if (!values['database-url']) {
+      log('capstan apiserver: --workers needs --database-url (the embedded store belongs to one process)');
+      process.exit(2);
+    }
+    if (!isWorker()) return runWorkers(workers, log, () => announceUp(path.join(path.resolve(values['data-dir']!), 'kubeconfig')));
+  }
   let network: ServiceNetwork;
   try {
     network = serviceNetworkOf({ serviceClusterIPRange: values['service-cluster-ip-range'], serviceNodePortRange: values['service-node-port-range'] });
@@ -260,6 +281,7 @@ async function main(): Promise<void> {
   const kubeconfigOf = (file: string, identity: { user: string; groups: readonly string[] }) =>
     componentKubeconfig({ pki, dataDir, server, file, identity });
   log(`capstan ${command}: API server at ${api.url} (store: ${databaseUrl ? 'postgresql' : 'embedded'})`);
+  reportServing(api.url);
   // `up` runs every component in this process, each an API client with its own loops; the
   // controller manager and the scheduler each on a thread of its own (cli/componentthread.ts).
   const components = new AbortController();
@@ -336,7 +358,8 @@ async function main(): Promise<void> {
     await docker.ready;
     log(`capstan up: ${dockerNodes} Docker node(s) registered (node-0 … node-${dockerNodes - 1}; pods run as containers)`);
   }
-  process.stdout.write(`\nCapstan is up. Use it with:\n\n  export KUBECONFIG=${kubeconfig}\n  kubectl get namespaces\n\n`);
+  // A worker's primary says it once all are serving.
+  if (!isWorker()) announceUp(kubeconfig);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -367,6 +390,10 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   }
+}
+
+function announceUp(kubeconfig: string): void {
+  process.stdout.write(`\nCapstan is up. Use it with:\n\n  export KUBECONFIG=${kubeconfig}\n  kubectl get namespaces\n\n`);
 }
 
 /** Waits until the ServiceAccount default/default exists; false after `timeoutMs`. */

@@ -65,8 +65,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (proc.exitCode !== null) { range.release(); throw new Error(`capstan exited with ${proc.exitCode}:\n${log}`); }
-    // `up` says so once its nodes have registered; the API server alone is ready at /readyz.
-    const started = (opts.command ?? 'up') === 'up' ? log.includes('Capstan is up') : true;
+    // `up` says so once its nodes have registered, `apiserver` once every worker serves.
+    const started = log.includes('Capstan is up');
     if (started && existsSync(kubeconfig) && (await readyz(port, dataDir))) break;
     if (Date.now() > deadline) { proc.kill('SIGKILL'); range.release(); throw new Error(`capstan did not become ready:\n${log}`); }
     await new Promise((r) => setTimeout(r, 100));
