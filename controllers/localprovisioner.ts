@@ -15,9 +15,9 @@ import {
   defineController, isAlreadyExists, isNotFound, runController, type Controller, type EventRecorder, type RestClient,
 } from '../client/index.ts';
 import { nodes, persistentVolumeClaims, persistentVolumes } from '../client/resources.ts';
+import { ANN_BIND_COMPLETED, ANN_SELECTED_NODE, claimClass, hasAnnotation } from '../machinery/volumes.ts';
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_DYNAMICALLY_PROVISIONED, ANN_SELECTED_NODE, ANN_STORAGE_PROVISIONER,
-  claimClass, hasAnnotation, storageClasses,
+  ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_STORAGE_PROVISIONER, storageClasses,
 } from './persistentvolume/index.ts';
 
 export const LOCAL_PROVISIONER = 'capstan.dev/local';

@@ -12,7 +12,7 @@ import { startTestApiServer, type TestApiServer } from '../test/apiserver.ts';
 import { eventually } from '../test/eventually.ts';
 import { startScheduler, storageClasses, type RunningScheduler } from './index.ts';
 import type { Scheduler } from './scheduler.ts';
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE } from './volumes.ts';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE } from '../machinery/volumes.ts';
 
 let srv: TestApiServer;
 let ac: AbortController;

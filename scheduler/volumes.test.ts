@@ -1,30 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { V1PersistentVolume, V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { FakeLister } from './testing.ts';
-import {
-  ANN_BOUND_BY_CONTROLLER, bindVolumeToClaim, checkNodeAffinity, claimClass, isDelayBindingMode, isVolumeBoundToClaim, matchTopologySelectorTerms,
-} from './volumes.ts';
+import { ANN_BOUND_BY_CONTROLLER, isVolumeBoundToClaim } from '../machinery/volumes.ts';
+import { bindVolumeToClaim, checkNodeAffinity, matchTopologySelectorTerms } from './volumes.ts';
 
 const pvc: V1PersistentVolumeClaim = { metadata: { name: 'data', namespace: 'ns', uid: 'u-1', resourceVersion: '7' }, spec: { storageClassName: 'local' } };
 
 describe('volume helpers', () => {
-  it('takes the class from the beta annotation before spec.storageClassName', () => {
-    expect(claimClass(pvc)).toBe('local');
-    expect(claimClass({ ...pvc, metadata: { annotations: { 'volume.beta.kubernetes.io/storage-class': 'old' } } })).toBe('old');
-    expect(claimClass({ spec: {} })).toBe('');
-  });
-
-  it('decides delayed binding by the class: WaitForFirstConsumer only; no class or a missing class is immediate; no mode is an error', () => {
-    const classes = new FakeLister([
-      { metadata: { name: 'local' }, provisioner: 'x', volumeBindingMode: 'WaitForFirstConsumer' },
-      { metadata: { name: 'unset' }, provisioner: 'x' },
-    ]);
-    expect(isDelayBindingMode(pvc, classes)).toBe(true);
-    expect(isDelayBindingMode({ spec: { storageClassName: 'nosuch' } }, classes)).toBe(false);
-    expect(isDelayBindingMode({ spec: {} }, classes)).toBe(false);
-    expect(() => isDelayBindingMode({ spec: { storageClassName: 'unset' } }, classes)).toThrow('VolumeBindingMode not set for StorageClass "unset"');
-  });
-
   it('checks a volume\'s node affinity against the node\'s labels only', () => {
     const pv = (terms: object[]): V1PersistentVolume => ({ spec: { nodeAffinity: { required: { nodeSelectorTerms: terms as never } } } });
     const host = [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: ['b'] }] }];

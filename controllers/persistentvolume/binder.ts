@@ -26,9 +26,11 @@ import { persistentVolumeClaims, persistentVolumes, pods, storageClasses } from 
 
 export { storageClasses };
 import {
-  ANN_BETA_STORAGE_PROVISIONER, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO,
-  ANN_STORAGE_PROVISIONER, claimClass, claimHasClass, claimKeysOfPod, defaultClass, findBestMatchForClaim, hasAnnotation,
-  isDelayBindingMode, isDelayBindingProvisioning, isPodTerminated, isVolumeBoundToClaim, volumeMismatch, volumeModeMismatch,
+  ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, claimClass, hasAnnotation, isDelayBindingMode, isVolumeBoundToClaim, volumeModeMismatch,
+} from '../../machinery/volumes.ts';
+import {
+  ANN_BETA_STORAGE_PROVISIONER, ANN_DYNAMICALLY_PROVISIONED, ANN_MIGRATED_TO, ANN_STORAGE_PROVISIONER, claimHasClass, claimKeysOfPod,
+  defaultClass, findBestMatchForClaim, isDelayBindingProvisioning, isPodTerminated, volumeMismatch,
 } from './matching.ts';
 
 

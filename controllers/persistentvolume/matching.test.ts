@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1StorageClass } from '@kubernetes/client-node';
-import {
-  accessModesKey, claimClass, claimHasClass, defaultClass, findBestMatchForClaim, isDelayBindingMode, isPodTerminated,
-  isVolumeBoundToClaim, volumeMismatch,
-} from './matching.ts';
+import { claimClass, isVolumeBoundToClaim } from '../../machinery/volumes.ts';
+import { accessModesKey, claimHasClass, defaultClass, findBestMatchForClaim, isPodTerminated, volumeMismatch } from './matching.ts';
 
 const pv = (name: string, o: {
   size?: string; modes?: string[]; className?: string; phase?: string; labels?: Record<string, string>; mode?: string;
@@ -102,16 +100,6 @@ describe('classes', () => {
     expect(claimHasClass(claim())).toBe(false);
     expect(claimHasClass(claim({ className: '' }))).toBe(true);
     expect(claimClass(claim())).toBe('');
-  });
-
-  it('delays binding only for an existing WaitForFirstConsumer class', () => {
-    const classes = new Map([['wait', sc('wait', { mode: 'WaitForFirstConsumer' })], ['now', sc('now', { mode: 'Immediate' })], ['unset', sc('unset')]]);
-    const get = (n: string) => classes.get(n);
-    expect(isDelayBindingMode('wait', get)).toBe(true);
-    expect(isDelayBindingMode('now', get)).toBe(false);
-    expect(isDelayBindingMode('missing', get)).toBe(false);
-    expect(isDelayBindingMode('', get)).toBe(false);
-    expect(() => isDelayBindingMode('unset', get)).toThrow('VolumeBindingMode not set for StorageClass "unset"');
   });
 });
 

@@ -1,53 +1,33 @@
-// The volume-matching rules of upstream's PersistentVolume controller, pure: which class a claim or
-// a volume belongs to, the cluster's default class, the annotations the binding protocol speaks,
-// whether a volume satisfies a claim, and the smallest Available volume that does. Upstream:
-// component-helpers/storage/volume/pv_helpers.go (FindMatchingVolume and its checks),
-// pkg/controller/volume/persistentvolume/index.go (volumes grouped by access modes) and
-// pkg/volume/util (GetDefaultClass).
+// The PersistentVolume controller's own volume rules, pure: the cluster's default class, the
+// provisioning annotations, why a volume a claim names cannot serve it, and the best match among
+// volumes grouped by access modes. The rules it shares with the scheduler (classes, matching) are
+// in machinery/volumes.ts. Upstream: pkg/controller/volume/persistentvolume/index.go (volumes
+// grouped by access modes), component-helpers/storage/volume and pkg/volume/util (GetDefaultClass).
 import type { V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
-import { selectorFromLabelSelector, type LabelSelector } from '../../machinery/labels.ts';
-import { cmp, parseQuantity, type Quantity } from '../../machinery/quantity.ts';
+import { cmp } from '../../machinery/quantity.ts';
+import {
+  ANN_BETA_STORAGE_CLASS, ANN_SELECTED_NODE, checkAccessModes, claimClass, claimRequest, findMatchingVolume, hasAnnotation, volumeCapacity, volumeClass,
+  volumeModeMismatch,
+} from '../../machinery/volumes.ts';
 
-/** On a claim: the binding is done, the claim has been Bound once (its value does not matter). */
-export const ANN_BIND_COMPLETED = 'pv.kubernetes.io/bind-completed';
-/** On a volume or claim: the controller, not the user, made the binding. */
-export const ANN_BOUND_BY_CONTROLLER = 'pv.kubernetes.io/bound-by-controller';
-/** On a claim: the node the scheduler picked for a WaitForFirstConsumer claim's first pod. */
-export const ANN_SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 /** On a claim: who is to provision its volume (the class's provisioner). */
 export const ANN_STORAGE_PROVISIONER = 'volume.kubernetes.io/storage-provisioner';
 export const ANN_BETA_STORAGE_PROVISIONER = 'volume.beta.kubernetes.io/storage-provisioner';
 /** On a volume: the provisioner that made it. */
 export const ANN_DYNAMICALLY_PROVISIONED = 'pv.kubernetes.io/provisioned-by';
-/** On a claim or volume: the class, before spec.storageClassName existed (still honoured first). */
-export const ANN_BETA_STORAGE_CLASS = 'volume.beta.kubernetes.io/storage-class';
 /** On a class: claims without a class get this one. */
 export const ANN_DEFAULT_CLASS = 'storageclass.kubernetes.io/is-default-class';
 export const ANN_BETA_DEFAULT_CLASS = 'storageclass.beta.kubernetes.io/is-default-class';
 /** On a volume or claim: a CSI driver took over from an in-tree plugin; the controller stands down. */
 export const ANN_MIGRATED_TO = 'pv.kubernetes.io/migrated-to';
 
-type Annotated = { metadata?: { annotations?: Record<string, string> } };
-const annotation = (o: Annotated, key: string): string | undefined => o.metadata?.annotations?.[key];
-export const hasAnnotation = (o: Annotated, key: string): boolean => annotation(o, key) !== undefined;
-
-/** GetPersistentVolumeClaimClass: the beta annotation, else spec.storageClassName, else "". */
-export function claimClass(claim: V1PersistentVolumeClaim): string {
-  return annotation(claim, ANN_BETA_STORAGE_CLASS) ?? claim.spec?.storageClassName ?? '';
-}
-
 /** PersistentVolumeClaimHasClass: the claim asked for a class, even "" (static volumes only). */
 export function claimHasClass(claim: V1PersistentVolumeClaim): boolean {
   return hasAnnotation(claim, ANN_BETA_STORAGE_CLASS) || (claim.spec?.storageClassName !== undefined && claim.spec.storageClassName !== null);
 }
 
-/** GetPersistentVolumeClass. */
-export function volumeClass(pv: V1PersistentVolume): string {
-  return annotation(pv, ANN_BETA_STORAGE_CLASS) ?? pv.spec?.storageClassName ?? '';
-}
-
 export const isDefaultClass = (sc: V1StorageClass): boolean =>
-  annotation(sc, ANN_DEFAULT_CLASS) === 'true' || annotation(sc, ANN_BETA_DEFAULT_CLASS) === 'true';
+  sc.metadata?.annotations?.[ANN_DEFAULT_CLASS] === 'true' || sc.metadata?.annotations?.[ANN_BETA_DEFAULT_CLASS] === 'true';
 
 /** GetDefaultClass: of several default classes, the newest (then the first by name). */
 export function defaultClass(classes: readonly V1StorageClass[]): V1StorageClass | undefined {
@@ -56,52 +36,8 @@ export function defaultClass(classes: readonly V1StorageClass[]): V1StorageClass
     created(b) - created(a) || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))[0];
 }
 
-/**
- * IsDelayBindingMode: the claim's class binds WaitForFirstConsumer. No class, or a class that does
- * not exist, binds at once; a class without a binding mode is an error (the API server defaults it).
- */
-export function isDelayBindingMode(className: string, getClass: (name: string) => V1StorageClass | undefined): boolean {
-  if (className === '') return false;
-  const sc = getClass(className);
-  if (!sc) return false;
-  if (!sc.volumeBindingMode) throw new Error(`VolumeBindingMode not set for StorageClass "${className}"`);
-  return sc.volumeBindingMode === 'WaitForFirstConsumer';
-}
-
 /** IsDelayBindingProvisioning: the scheduler picked a node for the claim, so provisioning may start. */
 export const isDelayBindingProvisioning = (claim: V1PersistentVolumeClaim): boolean => hasAnnotation(claim, ANN_SELECTED_NODE);
-
-/** IsVolumeBoundToClaim: the volume names the claim (and its uid, when the volume has one). */
-export function isVolumeBoundToClaim(pv: V1PersistentVolume, claim: V1PersistentVolumeClaim): boolean {
-  const ref = pv.spec?.claimRef;
-  if (!ref) return false;
-  if (ref.name !== claim.metadata?.name || ref.namespace !== claim.metadata?.namespace) return false;
-  return !ref.uid || ref.uid === claim.metadata?.uid;
-}
-
-/** CheckVolumeModeMismatches: an unset mode is Filesystem on either side. */
-export function volumeModeMismatch(claim: V1PersistentVolumeClaim, pv: V1PersistentVolume): boolean {
-  return (claim.spec?.volumeMode || 'Filesystem') !== (pv.spec?.volumeMode || 'Filesystem');
-}
-
-/** CheckAccessModes: the volume offers every mode the claim asks for. */
-export function checkAccessModes(claim: V1PersistentVolumeClaim, pv: V1PersistentVolume): boolean {
-  const offered = new Set(pv.spec?.accessModes ?? []);
-  return (claim.spec?.accessModes ?? []).every((m) => offered.has(m));
-}
-
-const ZERO = parseQuantity('0');
-/** A storage quantity as stored; absent or unreadable counts as zero (Go's zero Quantity). */
-function quantity(v: unknown): Quantity {
-  if (v === undefined || v === null) return ZERO;
-  try {
-    return parseQuantity(String(v));
-  } catch {
-    return ZERO;
-  }
-}
-export const requestedStorage = (claim: V1PersistentVolumeClaim): Quantity => quantity(claim.spec?.resources?.requests?.storage);
-export const volumeStorage = (pv: V1PersistentVolume): Quantity => quantity(pv.spec?.capacity?.storage);
 
 /**
  * checkVolumeSatisfyClaim: why a volume a claim names (spec.volumeName) cannot serve it, or
@@ -109,42 +45,11 @@ export const volumeStorage = (pv: V1PersistentVolume): Quantity => quantity(pv.s
  */
 export function volumeMismatch(pv: V1PersistentVolume, claim: V1PersistentVolumeClaim): string | undefined {
   if (pv.metadata?.deletionTimestamp) return `the volume is marked for deletion "${pv.metadata.name}"`;
-  if (cmp(volumeStorage(pv), requestedStorage(claim)) < 0) return 'requested PV is too small';
+  if (cmp(volumeCapacity(pv), claimRequest(claim)) < 0) return 'requested PV is too small';
   if (volumeClass(pv) !== claimClass(claim)) return 'storageClassName does not match';
   if (volumeModeMismatch(claim, pv)) return 'incompatible volumeMode';
   if (!checkAccessModes(claim, pv)) return 'incompatible accessMode';
   return undefined;
-}
-
-/**
- * FindMatchingVolume on the controller's path (no node): a volume pre-bound to the claim wins at
- * once; otherwise the smallest Available one of the claim's class whose labels match its
- * selector. With delayBinding only pre-bound volumes count: the scheduler binds the rest.
- */
-export function findMatchingVolume(claim: V1PersistentVolumeClaim, volumes: readonly V1PersistentVolume[], delayBinding: boolean): V1PersistentVolume | undefined {
-  const requested = requestedStorage(claim);
-  const requestedClass = claimClass(claim);
-  // A selector that does not parse fails the sync, as upstream's error does.
-  const selector = claim.spec?.selector ? selectorFromLabelSelector(claim.spec.selector as LabelSelector) : undefined;
-  let smallest: V1PersistentVolume | undefined;
-  let smallestQty: Quantity | undefined;
-  for (const pv of volumes) {
-    if (pv.spec?.claimRef && !isVolumeBoundToClaim(pv, claim)) continue;
-    const size = volumeStorage(pv);
-    if (cmp(size, requested) < 0) continue;
-    if (volumeModeMismatch(claim, pv)) continue;
-    if (pv.metadata?.deletionTimestamp) continue;
-    if (isVolumeBoundToClaim(pv, claim)) return pv;
-    if (delayBinding) continue;
-    if (pv.status?.phase !== 'Available') continue;
-    if (selector && !selector.matches(pv.metadata?.labels ?? {})) continue;
-    if (volumeClass(pv) !== requestedClass) continue;
-    if (!smallestQty || cmp(smallestQty, size) > 0) {
-      smallest = pv;
-      smallestQty = size;
-    }
-  }
-  return smallest;
 }
 
 const MODE_ABBREVIATIONS: ReadonlyArray<[string, string]> = [
@@ -175,7 +80,7 @@ export function findBestMatchForClaim(claim: V1PersistentVolumeClaim, volumes: r
     .filter((g) => wanted.every((m) => g.modes.includes(m)))
     .sort((a, b) => a.modes.length - b.modes.length || a.key.localeCompare(b.key));
   for (const g of candidates) {
-    const pv = findMatchingVolume(claim, groups.get(g.key)!, delayBinding);
+    const pv = findMatchingVolume(claim, groups.get(g.key)!, { delayBinding });
     if (pv) return pv;
   }
   return undefined;

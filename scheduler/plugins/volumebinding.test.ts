@@ -4,7 +4,8 @@ import type { V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1Stor
 import { Code, CycleState, fitErrorMessage, newDiagnosis, Status, type Plugin } from '../framework.ts';
 import type { PodInfo } from '../nodeinfo.ts';
 import { cacheWith, fakeVolumeBinding, filterReasons, makeNode, makePod, pluginWith, type FakeVolumeBinding } from '../testing.ts';
-import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE, NOT_SUPPORTED_PROVISIONER } from '../volumes.ts';
+import { ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE } from '../../machinery/volumes.ts';
+import { NOT_SUPPORTED_PROVISIONER } from '../volumes.ts';
 import {
   ERR_REASON_BIND_CONFLICT, ERR_REASON_NODE_CONFLICT, ERR_REASON_PV_NOT_EXIST, ERR_UNBOUND_IMMEDIATE, volumeBinding,
 } from './volumebinding.ts';

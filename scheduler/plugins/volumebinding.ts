@@ -16,9 +16,11 @@
 import type { KubernetesObject, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1StorageClass } from '@kubernetes/client-node';
 import { Status, type ClusterEvent, type CycleState, type PluginFactory } from '../framework.ts';
 import {
-  ANN_SELECTED_NODE, bindVolumeToClaim, checkNodeAffinity, claimClass, claimKey, claimRequest, ephemeralClaimError, findMatchingVolume,
-  isClaimFullyBound, isDelayBindingMode, matchTopologySelectorTerms, NOT_SUPPORTED_PROVISIONER, podVolumeClaimName, volumeClass,
-  type ObjectLister,
+  ANN_SELECTED_NODE, claimClass, claimRequest, findMatchingVolume, isDelayBindingMode, volumeClass,
+} from '../../machinery/volumes.ts';
+import {
+  bindVolumeToClaim, checkNodeAffinity, claimKey, ephemeralClaimError, isClaimFullyBound, matchTopologySelectorTerms,
+  NOT_SUPPORTED_PROVISIONER, podVolumeClaimName, type ObjectLister,
 } from '../volumes.ts';
 
 export const VOLUME_BINDING = 'VolumeBinding';
@@ -203,7 +205,7 @@ export class VolumeBinder {
       }
       if (isClaimFullyBound(pvc)) {
         out.boundClaims.push(pvc);
-      } else if (isDelayBindingMode(pvc, this.o.classes) && !pvc.spec?.volumeName) {
+      } else if (isDelayBindingMode(claimClass(pvc), (name) => this.o.classes.get(name)) && !pvc.spec?.volumeName) {
         out.unboundClaimsDelayBinding.push(pvc);
       } else {
         out.unboundClaimsImmediate.push(pvc);
@@ -274,7 +276,9 @@ export class VolumeBinder {
     let foundMatches = true;
     for (const pvc of sorted) {
       const pvs = claims.unboundVolumesDelayBinding.get(claimClass(pvc)) ?? [];
-      const pv = findMatchingVolume(pvc, pvs, node, chosen, true);
+      const pv = findMatchingVolume(pvc, pvs, {
+        delayBinding: true, excluded: chosen, fitsNode: (v) => checkNodeAffinity(v, node.metadata?.labels) === undefined,
+      });
       if (!pv) {
         unbound.push(pvc);
         foundMatches = false;
