@@ -204,6 +204,7 @@ export class SqlStore implements Store {
     let entry: LogEntry | undefined;
     try {
       const out = await this.writes.submit(w);
+      this.driver.noteWrites(1);
       if (out.rv === 0n) {
         if (out.filler) entry = { rv: out.filler, key: '', kind: EntryKind.Hole, value: null, prevRV: 0n, prevValue: null };
         return 0n;

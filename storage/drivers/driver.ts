@@ -13,6 +13,12 @@ export interface SqlDriver {
   /** Get statements to keep in flight at once; gets beyond them queue and go together (storage/readbatcher.ts). */
   readonly maxReadsInFlight: number;
   query(q: NamedQuery, params?: unknown[]): Promise<Row[]>;
+  /**
+   * The store changed `rows` rows (a write takes an RV whether or not it happens). Where no
+   * autovacuum runs (PGlite), the driver keeps the tables' statistics and dead rows in check
+   * itself; a PostgreSQL server's autovacuum does that on its own.
+   */
+  noteWrites(rows: number): void;
   /** Runs DDL (several statements, no parameters). */
   exec(sql: string): Promise<void>;
   /**

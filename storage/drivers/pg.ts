@@ -52,6 +52,10 @@ export class PgDriver implements SqlDriver {
     }
   }
 
+  noteWrites(): void {
+    // The server's autovacuum analyzes and vacuums the tables.
+  }
+
   async exec(sql: string): Promise<void> {
     try {
       const c = await this.pool.connect();
