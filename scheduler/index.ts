@@ -7,7 +7,10 @@
 import { hostname } from 'node:os';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { InformerFactory, makeClients, newEventRecorder, restEventSink, runComponent, type ComponentElection } from '../client/index.ts';
-import { namespaces, nodes, persistentVolumeClaims, persistentVolumes, podDisruptionBudgets, pods, storageClasses } from '../client/resources.ts';
+import {
+  namespaces, nodes, persistentVolumeClaims, persistentVolumes, podDisruptionBudgets, pods, replicaSets, replicationControllers, services, statefulSets,
+  storageClasses,
+} from '../client/resources.ts';
 
 export { storageClasses };
 import { DEFAULT_SCHEDULER_NAME, Scheduler, type SchedulerOptions } from './scheduler.ts';
@@ -59,6 +62,10 @@ export function startScheduler(opts: StartSchedulerOptions): RunningScheduler {
         persistentVolumeClaims: factory.informerFor(persistentVolumeClaims),
         persistentVolumes: factory.informerFor(persistentVolumes),
         storageClasses: factory.informerFor(storageClasses),
+        services: factory.informerFor(services),
+        replicationControllers: factory.informerFor(replicationControllers),
+        replicaSets: factory.informerFor(replicaSets),
+        statefulSets: factory.informerFor(statefulSets),
       },
       recorder,
       schedulerNames: names,

@@ -10,7 +10,8 @@
 // the loop yields to the event loop between cycles so informer events and bindings make progress.
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type {
-  V1Namespace, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodCondition, V1PodDisruptionBudget, V1StorageClass,
+  V1Namespace, V1Node, V1PersistentVolume, V1PersistentVolumeClaim, V1Pod, V1PodCondition, V1PodDisruptionBudget, V1ReplicaSet,
+  V1ReplicationController, V1Service, V1StatefulSet, V1StorageClass,
 } from '@kubernetes/client-node';
 import { isNotFound, type EventRecorder, type Informer, type RestClient } from '../client/index.ts';
 import { persistentVolumeClaims as claimsResource, persistentVolumes as volumesResource, pods as podsResource } from '../client/resources.ts';
@@ -22,7 +23,8 @@ import {
 } from './framework.ts';
 import type { NodeInfo } from './nodeinfo.ts';
 import { PodInfo } from './nodeinfo.ts';
-import { defaultProfile } from './plugins/index.ts';
+import type { SpreadingListers } from './defaultspread.ts';
+import { defaultProfile, type DefaultProfileOptions } from './plugins/index.ts';
 import type { VolumeBindingOptions } from './plugins/volumebinding.ts';
 import type { PreemptionActions } from './preemption.ts';
 import { SchedulingQueue, specOrMetaChanged, type QueuedPodInfo } from './queue.ts';
@@ -44,6 +46,11 @@ export interface SchedulerInformers {
   persistentVolumeClaims?: Informer<V1PersistentVolumeClaim>;
   persistentVolumes?: Informer<V1PersistentVolume>;
   storageClasses?: Informer<V1StorageClass>;
+  /** PodTopologySpread's system defaults: which pods are one workload's. */
+  services?: Informer<V1Service>;
+  replicationControllers?: Informer<V1ReplicationController>;
+  replicaSets?: Informer<V1ReplicaSet>;
+  statefulSets?: Informer<V1StatefulSet>;
 }
 
 /** An empty lister, for informers a test leaves out. */
@@ -60,7 +67,7 @@ export interface SchedulerOptions {
   /** Bindings and status writes under way at once; the loop waits when this many are. */
   maxInFlight?: number;
   /** Replaces the default plugins (tests). */
-  profile?: (o: { bind: (pod: V1Pod, binding: object) => Promise<unknown>; preemption: PreemptionActions; volumeBinding: VolumeBindingOptions }) => ProfilePlugin[];
+  profile?: (o: DefaultProfileOptions) => ProfilePlugin[];
   /** VolumeBinding's PreBind wait: upstream's bindTimeoutSeconds (600 s) and its 1 s poll. */
   volumeBinding?: { bindTimeoutMs?: number; pollIntervalMs?: number };
   queue?: { initialBackoffMs?: number; maxBackoffMs?: number; maxInUnschedulableMs?: number };
@@ -157,6 +164,12 @@ export class Scheduler {
       },
       ...o.volumeBinding,
     };
+    const spreading: SpreadingListers = {
+      services: inf.services ?? NO_OBJECTS,
+      replicationControllers: inf.replicationControllers ?? NO_OBJECTS,
+      replicaSets: inf.replicaSets ?? NO_OBJECTS,
+      statefulSets: inf.statefulSets ?? NO_OBJECTS,
+    };
     for (const name of names) {
       let fwk: Framework | undefined;
       const handle: Handle = {
@@ -168,7 +181,7 @@ export class Scheduler {
         framework: () => fwk!,
         now: this.now,
       };
-      const plugins = (o.profile ?? defaultProfile)({ bind, preemption, volumeBinding });
+      const plugins = (o.profile ?? defaultProfile)({ bind, preemption, volumeBinding, spreading });
       fwk = new Framework(name, plugins, handle);
       this.profiles.set(name, fwk);
     }
@@ -231,7 +244,10 @@ export class Scheduler {
     volumeEvents(inf.storageClasses, 'StorageClass/Add', 'StorageClass/Update');
     this.queue.run(signal);
     try {
-      const informers = [inf.nodes, inf.pods, inf.namespaces, inf.podDisruptionBudgets, inf.persistentVolumeClaims, inf.persistentVolumes, inf.storageClasses];
+      const informers = [
+        inf.nodes, inf.pods, inf.namespaces, inf.podDisruptionBudgets, inf.persistentVolumeClaims, inf.persistentVolumes, inf.storageClasses,
+        inf.services, inf.replicationControllers, inf.replicaSets, inf.statefulSets,
+      ];
       const synced = await Promise.all(informers.filter((i) => i !== undefined).map((i) => i!.waitForSync(signal)));
       if (!synced.every(Boolean)) return;
       while (!signal.aborted) {

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { cacheWith, fakeVolumeBinding, frameworkWith } from '../testing.ts';
 import { defaultProfile } from './index.ts';
 
+const NONE = { get: () => undefined, list: () => [] };
+
 const options = () => ({
   bind: async () => ({}),
   preemption: { preemptPod: async () => {}, clearNominatedNodeName: async () => {} },
   volumeBinding: fakeVolumeBinding(),
+  spreading: { services: NONE, replicationControllers: NONE, replicaSets: NONE, statefulSets: NONE },
 });
 
 describe('default profile', () => {

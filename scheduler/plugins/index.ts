@@ -14,7 +14,8 @@ import { nodeName } from './nodename.ts';
 import { nodePorts } from './nodeports.ts';
 import { nodeResourcesFit } from './noderesourcesfit.ts';
 import { nodeUnschedulable } from './nodeunschedulable.ts';
-import { podTopologySpread } from './podtopologyspread.ts';
+import { podTopologySpreadWith } from './podtopologyspread.ts';
+import type { SpreadingListers } from '../defaultspread.ts';
 import { schedulingGates } from './schedulinggates.ts';
 import { taintToleration } from './tainttoleration.ts';
 import { volumeBinding, type VolumeBindingOptions } from './volumebinding.ts';
@@ -26,6 +27,8 @@ export interface DefaultProfileOptions {
   preemptionOptions?: DefaultPreemptionOptions;
   /** The claims, volumes and classes VolumeBinding reads, and how it writes them. */
   volumeBinding: VolumeBindingOptions;
+  /** The Services and controllers PodTopologySpread's system defaults read. */
+  spreading: SpreadingListers;
 }
 
 export function defaultProfile(o: DefaultProfileOptions): ProfilePlugin[] {
@@ -38,7 +41,7 @@ export function defaultProfile(o: DefaultProfileOptions): ProfilePlugin[] {
     { factory: nodePorts },
     { factory: nodeResourcesFit, weight: 1 },
     { factory: volumeBinding(o.volumeBinding) },
-    { factory: podTopologySpread, weight: 2 },
+    { factory: podTopologySpreadWith({ defaulting: o.spreading }), weight: 2 },
     { factory: interPodAffinity, weight: 2 },
     { factory: defaultPreemption(o.preemption, o.preemptionOptions) },
     { factory: balancedAllocation, weight: 1 },

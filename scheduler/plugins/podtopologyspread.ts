@@ -5,13 +5,14 @@
 // domain, weighted by log(number of domains + 2), scores higher. Domains are counted over the
 // nodes the pod could go to (nodeAffinityPolicy Honor, nodeTaintsPolicy Ignore by default) that
 // carry every constraint's key. Upstream: plugins/podtopologyspread/{filtering.go,scoring.go,common.go}.
-// Not done: the system default constraints upstream applies to pods of Services / ReplicaSets /
-// StatefulSets that set none (they need those objects' informers).
+// A pod that sets no constraints gets the system defaults (scheduler/defaultspread.ts) when the
+// plugin is given the listers they read, as the default profile is.
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { MAX_NODE_SCORE, Status, type CycleState, type NodeScore, type PluginFactory } from '../framework.ts';
 import { doNotScheduleTaint, findMatchingUntoleratedTaint, RequiredNodeAffinity } from '../corev1.ts';
 import { matchesNothing, newRequirement, selectorFromLabelSelector, selectorFromRequirements, type LabelSelector, type Selector } from '../../machinery/labels.ts';
 import type { NodeInfo, PodInfo } from '../nodeinfo.ts';
+import { defaultSelector, SYSTEM_DEFAULT_CONSTRAINTS, type SpreadingListers } from '../defaultspread.ts';
 
 export const POD_TOPOLOGY_SPREAD = 'PodTopologySpread';
 export const ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints";
@@ -48,6 +49,18 @@ export function spreadConstraints(pod: V1Pod, action: 'DoNotSchedule' | 'Schedul
     });
   }
   return out;
+}
+
+/**
+ * The constraints PodTopologySpread applies for one action: the pod's own, or, when it sets none
+ * and the plugin defaults, the system defaults over its workload's selector (all ScheduleAnyway).
+ */
+function constraintsFor(pod: V1Pod, action: 'DoNotSchedule' | 'ScheduleAnyway', defaulting: SpreadingListers | undefined): SpreadConstraint[] {
+  if ((pod.spec?.topologySpreadConstraints?.length ?? 0) > 0) return spreadConstraints(pod, action);
+  if (!defaulting || action !== 'ScheduleAnyway') return [];
+  const selector = defaultSelector(pod, defaulting);
+  if (selector.empty()) return [];
+  return SYSTEM_DEFAULT_CONSTRAINTS.map((c) => ({ ...c, selector, minDomains: 1, nodeAffinityPolicy: 'Honor', nodeTaintsPolicy: 'Ignore' }));
 }
 
 const hasAllKeys = (node: V1Node, cs: SpreadConstraint[]) => {
@@ -122,13 +135,18 @@ interface ScoreState {
   weights: number[];
 }
 
-export const podTopologySpread: PluginFactory = (h) => ({
+export interface PodTopologySpreadOptions {
+  /** What the system defaults read; without it a pod without constraints is not spread. */
+  defaulting?: SpreadingListers;
+}
+
+export const podTopologySpreadWith = (o: PodTopologySpreadOptions = {}): PluginFactory => (h) => ({
   name: POD_TOPOLOGY_SPREAD,
   events: ['AssignedPod/Add', 'AssignedPod/Update', 'AssignedPod/Delete', 'Node/Add', 'Node/Delete', 'Node/UpdateLabel', 'Node/UpdateTaint'],
   preFilter(state, pod) {
     let constraints: SpreadConstraint[];
     try {
-      constraints = spreadConstraints(pod.pod, 'DoNotSchedule');
+      constraints = constraintsFor(pod.pod, 'DoNotSchedule', o.defaulting);
     } catch (e) {
       return { status: Status.error(`calculating preFilterState: ${(e as Error).message}`) };
     }
@@ -174,20 +192,24 @@ export const podTopologySpread: PluginFactory = (h) => ({
     if (filteredNodes.length === 0 || all.length === 0) return Status.skip();
     let constraints: SpreadConstraint[];
     try {
-      constraints = spreadConstraints(pod.pod, 'ScheduleAnyway');
+      constraints = constraintsFor(pod.pod, 'ScheduleAnyway', o.defaulting);
     } catch (e) {
       return Status.error(`calculating preScoreState: ${(e as Error).message}`);
     }
     if (constraints.length === 0) return Status.skip();
+    // Only a pod's own constraints (or defaults a profile configured) need every key on a node:
+    // under the system defaults a node without a zone label is still spread by host name.
+    const requireAll = (pod.pod.spec?.topologySpreadConstraints?.length ?? 0) > 0 || !o.defaulting;
+    const valueOf = (node: V1Node, key: string): string => node.metadata?.labels?.[key] ?? '';
     const ignoredNodes = new Set<string>();
     const counts = constraints.map(() => new Map<string, number>());
     for (const ni of filteredNodes) {
       const node = ni.node!;
       // Nodes without every key are scored 0.
-      if (!hasAllKeys(node, constraints)) { ignoredNodes.add(ni.name); continue; }
+      if (requireAll && !hasAllKeys(node, constraints)) { ignoredNodes.add(ni.name); continue; }
       constraints.forEach((c, i) => {
         // Per-node counts (hostname) are taken in Score.
-        if (c.topologyKey !== LABEL_HOSTNAME) counts[i]!.set(node.metadata!.labels![c.topologyKey]!, 0);
+        if (c.topologyKey !== LABEL_HOSTNAME) counts[i]!.set(valueOf(node, c.topologyKey), 0);
       });
     }
     const weights = constraints.map((c, i) => Math.log((c.topologyKey === LABEL_HOSTNAME ? filteredNodes.length - ignoredNodes.size : counts[i]!.size) + 2));
@@ -195,10 +217,10 @@ export const podTopologySpread: PluginFactory = (h) => ({
     const ns = pod.pod.metadata?.namespace ?? '';
     for (const ni of all) {
       const node = ni.node!;
-      if (!hasAllKeys(node, constraints)) continue;
+      if (requireAll && !hasAllKeys(node, constraints)) continue;
       constraints.forEach((c, i) => {
         if (!includesNode(c, pod.pod, node, required)) return;
-        const value = node.metadata!.labels![c.topologyKey]!;
+        const value = valueOf(node, c.topologyKey);
         const cur = counts[i]!.get(value);
         if (cur === undefined) return;
         counts[i]!.set(value, cur + countPodsMatchSelector(ni.pods, c.selector, ns));
@@ -240,3 +262,6 @@ export const podTopologySpread: PluginFactory = (h) => ({
     }
   },
 });
+
+/** Without the system defaults: only pods' own constraints (tests, and profiles that set none). */
+export const podTopologySpread = podTopologySpreadWith();
