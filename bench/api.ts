@@ -98,6 +98,24 @@ const configMap = (ns: string) => JSON.stringify({
   data: { sent: '{sent}', payload: PAYLOAD },
 });
 
+/**
+ * The create and get phases over namespace `bench`: warms the sockets and the JIT, creates
+ * OBJECTS configmaps from CLIENTS clients, then gets them for GET_MS.
+ */
+async function createThenGet(clients: HttpsLoad, m: Measure, label: string, log: (l: string) => void) {
+  // Opens the sockets (TLS handshakes) and warms the JIT before anything is timed.
+  await clients.load({ method: 'GET', path: '/version', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
+  log(`${label}: create ${OBJECTS} configmaps`);
+  const create = await m({
+    method: 'POST', path: '/api/v1/namespaces/bench/configmaps', body: configMap('bench'),
+    total: OBJECTS, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
+  }, `${label} create`);
+  log(`${label}: get for ${GET_MS / 1_000} s`);
+  const getPlan = { method: 'GET', path: '/api/v1/namespaces/bench/configmaps/cm-{i}', modulo: create.ok, expectStatus: 200 } as const;
+  const get = await m({ ...getPlan, durationMs: GET_MS, concurrency: CLIENTS }, `${label} get`);
+  return { create, get, getPlan };
+}
+
 async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: string) => void, dbCpuMs?: () => number): Promise<ApiFigures> {
   const server = await startApiServer({
     store, port: 0, tls,
@@ -110,18 +128,7 @@ async function benchApi(storeName: string, store: SqlStore, tls: Tls, log: (l: s
   try {
     const namespaces = server.api.registry('', 'v1', 'namespaces')!;
     for (const name of ['bench', 'bench-watch']) await namespaces.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    // Opens the sockets (TLS handshakes) and warms the JIT before anything is timed.
-    await clients.load({ method: 'GET', path: '/version', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
-
-    log(`${storeName}: create ${OBJECTS} configmaps`);
-    const create = await m({
-      method: 'POST', path: '/api/v1/namespaces/bench/configmaps', body: configMap('bench'),
-      total: OBJECTS, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
-    }, `${storeName} create`);
-
-    log(`${storeName}: get for ${GET_MS / 1_000} s`);
-    const getPlan = { method: 'GET', path: '/api/v1/namespaces/bench/configmaps/cm-{i}', modulo: create.ok, expectStatus: 200 } as const;
-    const get = await m({ ...getPlan, durationMs: GET_MS, concurrency: CLIENTS }, `${storeName} get`);
+    const { create, get, getPlan } = await createThenGet(clients, m, storeName, log);
     const getAlone = await m({ ...getPlan, durationMs: GET_ALONE_MS, concurrency: 1 }, `${storeName} get alone`);
 
     log(`${storeName}: list ×${LIST_REPS}, consistent and from the watch cache`);
@@ -188,16 +195,7 @@ async function benchWorkers(databaseUrl: string, dir: string, log: (l: string) =
     try {
       const label = `PostgreSQL, ${WORKERS} workers`;
       await clients.load({ method: 'POST', path: '/api/v1/namespaces', body: JSON.stringify({ metadata: { name: 'bench' } }), total: 1, concurrency: 1, expectStatus: 201 });
-      await clients.load({ method: 'GET', path: '/version', total: WARMUP, concurrency: CLIENTS, expectStatus: 200 });
-      log(`${label}: create ${OBJECTS} configmaps`);
-      const create = await m({
-        method: 'POST', path: '/api/v1/namespaces/bench/configmaps', body: configMap('bench'),
-        total: OBJECTS, durationMs: CREATE_CAP_MS, concurrency: CLIENTS, expectStatus: 201,
-      }, `${label} create`);
-      log(`${label}: get for ${GET_MS / 1_000} s`);
-      const get = await m({
-        method: 'GET', path: '/api/v1/namespaces/bench/configmaps/cm-{i}', modulo: create.ok, expectStatus: 200, durationMs: GET_MS, concurrency: CLIENTS,
-      }, `${label} get`);
+      const { create, get } = await createThenGet(clients, m, label, log);
       return { workers: WORKERS, create, get };
     } finally {
       await clients.close();

@@ -31,16 +31,16 @@ export const workerLabel = (): string => (cluster.isWorker ? `[worker ${cluster.
  */
 export async function runWorkers(count: number, log: (msg: string) => void, onServing: () => void): Promise<never> {
   const workers = new Set<Worker>();
-  let stopping = false;
-  const stopAll = async (code: number): Promise<never> => {
-    stopping = true;
+  // The first reason to stop decides the exit code; later ones join it.
+  let stopping: Promise<never> | undefined;
+  const stopAll = (code: number): Promise<never> => (stopping ??= (async () => {
     await Promise.all([...workers].map((w) => new Promise<void>((resolve) => {
       if (w.isDead()) return resolve();
       w.once('exit', () => resolve());
       w.process.kill('SIGTERM');
     })));
     process.exit(code);
-  };
+  })());
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void stopAll(0));
 
   const start = (): Promise<string> => new Promise((resolve, reject) => {

@@ -57,21 +57,23 @@ function manyParams(kind: WriteKind, ws: Write[]): unknown[] {
 
 const big = (v: unknown): bigint => BigInt(v as string | number | bigint);
 
-export class WriteBatcher {
-  private queue: Pending[] = [];
+/**
+ * Keeps up to `max` batches in flight: while fewer are out and work is queued, takes the next
+ * batch and runs it; each batch that returns makes room for the next. The write and get batchers
+ * both run on it.
+ */
+export class InFlightPump<B> {
   private inFlight = 0;
 
-  constructor(private readonly driver: SqlDriver, private readonly maxInFlight: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly queued: () => boolean,
+    private readonly take: () => B,
+    private readonly run: (batch: B) => Promise<void>,
+  ) {}
 
-  submit(write: Write): Promise<Outcome> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ write, resolve, reject });
-      this.pump();
-    });
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
+  pump(): void {
+    while (this.inFlight < this.max && this.queued()) {
       const batch = this.take();
       this.inFlight++;
       void this.run(batch).finally(() => {
@@ -79,6 +81,22 @@ export class WriteBatcher {
         this.pump();
       });
     }
+  }
+}
+
+export class WriteBatcher {
+  private queue: Pending[] = [];
+  private readonly pump: InFlightPump<Pending[]>;
+
+  constructor(private readonly driver: SqlDriver, maxInFlight: number) {
+    this.pump = new InFlightPump(maxInFlight, () => this.queue.length > 0, () => this.take(), (batch) => this.run(batch));
+  }
+
+  submit(write: Write): Promise<Outcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ write, resolve, reject });
+      this.pump.pump();
+    });
   }
 
   /** The next batch: the oldest write, and the queued writes of its kind to other keys (in order, up to the limits). */

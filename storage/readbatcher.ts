@@ -7,6 +7,7 @@
 // Each get still sees every write acknowledged before it was asked for: the statement that
 // answers it is sent after it was queued, so its snapshot holds those writes.
 import type { SqlDriver } from './drivers/driver.ts';
+import { InFlightPump } from './batcher.ts';
 import { queries } from './sql/queries.ts';
 
 /** An object as the database holds it: its RV and its JSON text. */
@@ -25,28 +26,19 @@ const MAX_KEYS = 200;
 export class GetBatcher {
   /** Queued gets by key: several asking for one key share its read. */
   private queue = new Map<string, Waiting[]>();
-  private inFlight = 0;
+  private readonly pump: InFlightPump<Map<string, Waiting[]>>;
 
-  constructor(private readonly driver: SqlDriver, private readonly maxInFlight: number) {}
+  constructor(private readonly driver: SqlDriver, maxInFlight: number) {
+    this.pump = new InFlightPump(maxInFlight, () => this.queue.size > 0, () => this.take(), (batch) => this.run(batch));
+  }
 
   get(key: string): Promise<Raw | undefined> {
     return new Promise((resolve, reject) => {
       const waiting = this.queue.get(key);
       if (waiting) waiting.push({ resolve, reject });
       else this.queue.set(key, [{ resolve, reject }]);
-      this.pump();
+      this.pump.pump();
     });
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.size > 0) {
-      const batch = this.take();
-      this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
   }
 
   private take(): Map<string, Waiting[]> {

@@ -52,6 +52,20 @@ const jobPods = async (ns: string) => (await rest.list(pods, ns)).items;
 const isActive = (p: V1Pod) => !p.metadata?.deletionTimestamp && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
 const eventsFor = async (ns: string, name: string): Promise<CoreV1Event[]> => (await rest.list(events, ns)).items.filter((e) => e.involvedObject.name === name);
 
+/**
+ * Watches a namespace's pods through an informer and keeps the most active at any moment: it sees
+ * every pod, however briefly one lives, where polling under load could miss it.
+ */
+function watchMaxActive(ns: string): { max: () => number; stop: () => Promise<void> } {
+  let maxActive = 0;
+  const watch = new AbortController();
+  const inf = new Informer<V1Pod>(listWatcherFor(rest, pods, { namespace: ns }), { name: 'test-pods' });
+  const measure = () => { maxActive = Math.max(maxActive, inf.list().filter(isActive).length); };
+  inf.addEventHandler({ onAdd: measure, onUpdate: measure, onDelete: measure });
+  const running = inf.run(watch.signal);
+  return { max: () => maxActive, stop: async () => { watch.abort(); await running; } };
+}
+
 /** Ends a pod the way the kubelet reports it: phase and a terminated container. */
 async function finishPod(p: V1Pod, phase: 'Succeeded' | 'Failed'): Promise<void> {
   const now = new Date();
@@ -70,13 +84,7 @@ async function finishPod(p: V1Pod, phase: 'Succeeded' | 'Failed'): Promise<void>
 describe('job controller', () => {
   it('runs a Job with completions 3 and parallelism 2 to Complete, never more than 2 pods at once, each tracked by the finalizer until counted', async () => {
     const ns = await namespace('job-complete', () => 'pending');
-    // Watch the namespace's pods: the most active at any moment.
-    let maxActive = 0;
-    const watch = new AbortController();
-    const inf = new Informer<V1Pod>(listWatcherFor(rest, pods, { namespace: ns }), { name: 'test-pods' });
-    const measure = () => { maxActive = Math.max(maxActive, inf.list().filter(isActive).length); };
-    inf.addEventHandler({ onAdd: measure, onUpdate: measure, onDelete: measure });
-    const running = inf.run(watch.signal);
+    const active = watchMaxActive(ns);
     try {
       await rest.create(jobs, ns, { metadata: { name: 'pi' }, spec: jobSpec({ completions: 3, parallelism: 2 }) });
       for (let done = 0; done < 3; done++) {
@@ -105,7 +113,7 @@ describe('job controller', () => {
       expect(condition(job, 'Complete')).toMatchObject({ reason: 'CompletionsReached' });
       expect(job.status?.startTime).toBeInstanceOf(Date);
       expect(job.status?.completionTime).toEqual(condition(job, 'Complete')?.lastTransitionTime);
-      expect(maxActive).toBe(2);
+      expect(active.max()).toBe(2);
       const left = await jobPods(ns);
       expect(left.filter((p) => p.status?.phase === 'Succeeded')).toHaveLength(3);
       expect(left.every((p) => !(p.metadata?.finalizers ?? []).includes(JOB_TRACKING_FINALIZER))).toBe(true);
@@ -117,8 +125,7 @@ describe('job controller', () => {
       expect(reasons.filter((r) => r === 'SuccessfulCreate')).toHaveLength(3);
       expect(created.sort()).toEqual(left.map((p) => `Created pod: ${p.metadata!.name}`).sort());
     } finally {
-      watch.abort();
-      await running;
+      await active.stop();
     }
   });
 
@@ -145,14 +152,8 @@ describe('job controller', () => {
 
   it('stops a Job at activeDeadlineSeconds: its running pods are deleted and it fails with DeadlineExceeded', async () => {
     const ns = await namespace('job-deadline');
-    // An informer sees every pod the Job ran, however briefly: polling could miss the second
-    // second in which both were active when the suite is loaded.
-    let maxActive = 0;
-    const watch = new AbortController();
-    const inf = new Informer<V1Pod>(listWatcherFor(rest, pods, { namespace: ns }), { name: 'test-pods' });
-    const measure = () => { maxActive = Math.max(maxActive, inf.list().filter(isActive).length); };
-    inf.addEventHandler({ onAdd: measure, onUpdate: measure, onDelete: measure });
-    const running = inf.run(watch.signal);
+    // The two pods live for the deadline's one second: polling under load could miss them.
+    const active = watchMaxActive(ns);
     let job: V1Job;
     try {
       await rest.create(jobs, ns, { metadata: { name: 'slow' }, spec: jobSpec({ activeDeadlineSeconds: 1, parallelism: 2, completions: 4 }) });
@@ -161,10 +162,9 @@ describe('job controller', () => {
         return condition(j, 'Failed') ? j : undefined;
       }, 20_000);
     } finally {
-      watch.abort();
-      await running;
+      await active.stop();
     }
-    expect(maxActive).toBe(2);
+    expect(active.max()).toBe(2);
     expect(condition(job, 'Failed')).toMatchObject({ reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' });
     expect(job.status).toMatchObject({ failed: 2, terminating: 0 });
     expect(job.status?.active ?? 0).toBe(0);

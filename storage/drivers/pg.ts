@@ -32,6 +32,8 @@ export class PgDriver implements SqlDriver {
     // on 2 cores at 16 writers, creates/s as a share of plain INSERTs: 1 in flight 137%, 2 111%,
     // 3 93%, 4 97%; one write per statement 65-70%.
     this.maxWritesInFlight = opts.maxWritesInFlight ?? 2;
+    // Gets never wait on locks, so one in flight suffices and batches grow largest: measured on
+    // 2 cores, API gets under 50 clients at 1 in flight 6,100-6,400/s, 2 5,600/s, 4 4,700/s.
     this.maxReadsInFlight = opts.maxReadsInFlight ?? 1;
     this.pool = new pg.Pool({
       connectionString: url, max: opts.maxConnections ?? 24, idleTimeoutMillis: 30_000,
